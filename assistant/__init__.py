@@ -1,0 +1,1 @@
+"""Question answering over written parliamentary questions and answers, with cited passages."""

@@ -1,0 +1,303 @@
+"""Passages -> a cited Answer.
+
+The default answerer is extractive: no generative model can run here, so the answer is made of the
+passages' own sentences, each followed by [n], the number of the passage it stands in. It abstains
+when no passage answers: a name in the question that no passage mentions, a number, amount or date
+asked for that the matching passages don't give, or no sentence that covers enough of the question.
+A generative model plugs in behind the same `Answerer` interface.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .question import Intent, analyze_question, is_acronym, name_is_mentioned
+from .text import Analyzer, words
+from .types import Answer, Citation, Passage
+
+log = logging.getLogger(__name__)
+
+NOT_ANSWERED = "De documenten beantwoorden deze vraag niet."
+
+# Share of the question's weight (idf of its stems) a sentence must cover to count as an answer.
+# 0.35: "Hoeveel inburgeraars werden aangeschreven?" needs about two of its four content words.
+MIN_COVERAGE = 0.35
+# In a list across agencies, an agency is named when its best sentence covers this share ...
+LIST_COVERAGE = 0.4
+# ... and at least this share of the best agency's score.
+LIST_RELATIVE = 0.6
+# A neighbouring sentence joins the answer when it adds this share of the question's weight.
+NEIGHBOUR_GAIN = 0.1
+MAX_BULLETS = 8
+
+_BULLET = re.compile(r"\s*[•\uf0b7▪◦●]\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘(]?[A-ZÀ-Ý0-9])")
+_ITEM_LABEL = re.compile(r"^(?:\d{1,2}(?:-\d{1,2})?\.\s*)?(?:[a-z](?:-[a-z])?\)\s*)?")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_MONTH = re.compile(r"\b(januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
+                    r"december|january|february|march|may|june|july|august|october)\b", re.I)
+_NUMBER = re.compile(r"\d")
+_MONEY = re.compile(r"€|\beuro\b|\bEUR\b", re.I)
+_ANAPHOR = re.compile(r"^(deze|dit|die|dat|daarbij|hierbij|daarnaast|bovendien|ook|zo|er)\b", re.I)
+
+
+class Answerer(Protocol):
+    """Anything that turns a question and numbered passages into an Answer."""
+
+    def __call__(self, question: str, passages: Sequence[Passage], intent: Intent) -> Answer: ...
+
+
+@dataclass
+class Unit:
+    """A sentence, bullet or table row of a passage, with the line that introduces it."""
+
+    text: str
+    passage: Passage
+    position: int
+    lead: str = ""
+    bullet: bool = False
+    stems: set[str] = field(default_factory=set)
+
+
+def split_units(passage: Passage) -> list[Unit]:
+    """A passage's sentences; bullets and table rows keep the line that introduces them as `lead`."""
+    chunk = passage.chunk
+    text = _ITEM_LABEL.sub("", chunk.text, count=1)
+    if chunk.metadata.get("table"):
+        return _table_units(passage, text)
+    units: list[Unit] = []
+    lead = ""
+    for i, segment in enumerate(_BULLET.split(text)):
+        sentences = [s.strip() for s in _SENTENCE_END.split(segment) if s.strip()]
+        for j, sentence in enumerate(sentences):
+            units.append(Unit(sentence, passage, len(units), lead=lead if (i and j == 0) else "",
+                              bullet=bool(i and j == 0)))
+        if sentences and sentences[-1].endswith(":"):
+            lead = sentences[-1]
+        elif sentences and not i:
+            lead = ""
+    return units
+
+
+def _table_units(passage: Passage, text: str) -> list[Unit]:
+    """Rows of a table chunk: lines gathered until one ends in numbers; the lines before the first
+    row are the header, the lead of every row."""
+    from .chunk import _is_numeric_row  # the chunker's own notion of a row
+
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    header: list[str] = []
+    rows: list[str] = []
+    pending: list[str] = []
+    for line in lines:
+        pending.append(line)
+        if _is_numeric_row(line):
+            rows.append(" ".join(pending))
+            pending = []
+        elif not rows:
+            header.append(line)
+            pending = []
+    lead = " ".join(header)
+    return [Unit(row, passage, i, lead=lead, bullet=True) for i, row in enumerate(rows)]
+
+
+class ExtractiveAnswerer:
+    """Answers with the passages' own sentences; needs the analyzer and idf of the index it reads."""
+
+    def __init__(self, analyzer: Analyzer, idf: "IdfLookup") -> None:
+        self.analyzer = analyzer
+        self.idf = idf
+
+    def __call__(self, question: str, passages: Sequence[Passage], intent: Intent | None = None) -> Answer:
+        intent = intent or analyze_question(question)
+        passages = list(passages)
+        if not passages:
+            return _abstain(question, passages, "Er zijn geen passages gevonden.")
+        missing = [n for n in intent.names if not any(name_is_mentioned(n, _haystack(p)) for p in passages)]
+        if missing:
+            return _abstain(question, passages, f"Geen enkele passage noemt {', '.join(missing)}.")
+        weights = self._question_weights(question)
+        if not weights:
+            return _abstain(question, passages, "De vraag bevat geen woorden om op te zoeken.")
+        units = [u for p in passages for u in split_units(p)]
+        for unit in units:
+            unit.stems = set(self.analyzer.tokens(f"{unit.lead} {unit.text}"))
+        if intent.kind in ("compare", "list"):
+            return self._per_agency(question, passages, units, weights, intent)
+        scored = [(self._score(u, weights, intent, question), u) for u in units if _fits(u, intent)]
+        if not scored:
+            what = {"amount": "geen bedrag", "date": "geen datum", "number": "geen aantal"}.get(intent.wants, "niets")
+            return _abstain(question, passages, f"De passages over dit onderwerp geven {what}.")
+        score, best = max(scored, key=lambda su: (su[0], -su[1].passage.rank, -su[1].position))
+        if _coverage(best, weights) < MIN_COVERAGE:
+            return _abstain(question, passages, "Geen passage gaat over wat gevraagd wordt.")
+        chosen = self._expand(best, units, weights)
+        prefix = ""
+        if intent.asks_agency and best.passage.chunk.agency:
+            prefix = f"{_agency_label(best.passage)}: "
+        text = prefix + _render(chosen)
+        return _answer(question, passages, text, chosen)
+
+    # -- scoring ---------------------------------------------------------------------------------
+
+    def _question_weights(self, question: str) -> dict[str, float]:
+        return {t: self.idf(t) for t in dict.fromkeys(self.analyzer.query_tokens(question))}
+
+    def _score(self, unit: Unit, weights: dict[str, float], intent: Intent, question: str) -> float:
+        score = _coverage(unit, weights) + 0.1 * unit.passage.score
+        if intent.wants == "name" and _has_new_name(unit, question):
+            score += 0.1
+        if unit.passage.chunk.section == "question":
+            score -= 0.3  # a question restates, it does not answer
+        return score
+
+    def _expand(self, best: Unit, units: list[Unit], weights: dict[str, float]) -> list[Unit]:
+        """The best unit with the neighbours that add to it: the sentence before or after that covers
+        more of the question, and the bullets a sentence ending in ":" introduces."""
+        same = [u for u in units if u.passage is best.passage]
+        chosen = [best]
+        covered = set(best.stems)
+        total = sum(weights.values()) or 1.0
+        for step in (-1, 1):
+            i = best.position + step
+            if 0 <= i < len(same) and not same[i].bullet:
+                gain = sum(w for t, w in weights.items() if t in same[i].stems and t not in covered) / total
+                anaphor = step == 1 and _ANAPHOR.match(same[i].text) and gain > 0
+                if gain >= NEIGHBOUR_GAIN or anaphor:
+                    chosen.append(same[i])
+                    covered |= same[i].stems
+        chosen.sort(key=lambda u: u.position)
+        last = chosen[-1]
+        if last.text.endswith(":"):
+            following = [u for u in same[last.position + 1:] if u.bullet and u.lead == last.text]
+            chosen.extend(following[:MAX_BULLETS])
+        return chosen
+
+    def _per_agency(self, question: str, passages: list[Passage], units: list[Unit], weights: dict[str, float],
+                    intent: Intent) -> Answer:
+        """One cited line per agency: for "compare", every agency the passages cover; for "which
+        agencies", those whose passages answer."""
+        best: dict[str, tuple[float, Unit]] = {}
+        for unit in units:
+            agency = unit.passage.chunk.agency
+            if not agency or unit.passage.chunk.section == "question":
+                continue
+            score = self._score(unit, weights, intent, question)
+            if agency not in best or score > best[agency][0]:
+                best[agency] = (score, unit)
+        if not best:
+            return _abstain(question, passages, "Geen passage gaat over wat gevraagd wordt.")
+        top = max(s for s, _ in best.values())
+        lines: list[str] = []
+        chosen: list[Unit] = []
+        for agency, (score, unit) in sorted(best.items(), key=lambda kv: kv[1][1].passage.rank):
+            coverage = _coverage(unit, weights)
+            if intent.kind == "list" and (coverage < LIST_COVERAGE or score < LIST_RELATIVE * top):
+                continue
+            if intent.kind == "compare" and coverage < MIN_COVERAGE / 2:
+                continue
+            units_for_line = self._expand(unit, units, weights)
+            chosen.extend(units_for_line)
+            lines.append(f"- {_agency_label(unit.passage)}: {_render(units_for_line)}")
+        if not lines:
+            return _abstain(question, passages, "Geen passage gaat over wat gevraagd wordt.")
+        return _answer(question, passages, "\n".join(lines), chosen)
+
+
+class IdfLookup(Protocol):
+    def __call__(self, token: str) -> float: ...
+
+
+def _coverage(unit: Unit, weights: dict[str, float]) -> float:
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in unit.stems) / total if total else 0.0
+
+
+def _fits(unit: Unit, intent: Intent) -> bool:
+    """Does the sentence hold the kind of thing asked for (an amount, a date, a number)?"""
+    text = unit.text if not unit.bullet else f"{unit.lead} {unit.text}"
+    if intent.wants == "amount":
+        return bool(_MONEY.search(text) and _NUMBER.search(text))
+    if intent.wants == "date":
+        return bool(_YEAR.search(text) or _MONTH.search(text))
+    if intent.wants == "number":
+        return bool(_NUMBER.search(unit.text))
+    return True
+
+
+def _has_new_name(unit: Unit, question: str) -> bool:
+    """A capitalised word or acronym inside the sentence that the question does not contain."""
+    asked = set(words(question))
+    tokens = unit.text.split()
+    return any((t[:1].isupper() or is_acronym(t)) and i > 0 and words(t) and words(t)[0] not in asked
+               for i, t in enumerate(tokens))
+
+
+def _haystack(passage: Passage) -> str:
+    chunk = passage.chunk
+    return f"{chunk.title}\n{chunk.agency}\n{chunk.agency_short}\n{chunk.text}"
+
+
+def _agency_label(passage: Passage) -> str:
+    chunk = passage.chunk
+    full, short = chunk.agency, chunk.agency_short
+    return f"{full} ({short})" if short and short != full else full
+
+
+def _render(units: list[Unit]) -> str:
+    """Sentences of one passage run together and end in its [n]; a new passage starts a new group."""
+    parts: list[str] = []
+    group: list[str] = []
+    current: Passage | None = None
+    leads: set[str] = {u.text for u in units}
+
+    def close() -> None:
+        if group and current is not None:
+            body = " ".join(group).rstrip(" .,;:")
+            parts.append(f"{body} [{current.rank}].")
+        group.clear()
+
+    for unit in units:
+        if current is not None and unit.passage is not current:
+            close()
+        current = unit.passage
+        text = unit.text.rstrip(" ,;")
+        if unit.bullet and unit.lead and unit.lead not in leads:
+            text = f"{unit.lead} {text}"
+            leads.add(unit.lead)
+        if group and unit.bullet and group[-1].endswith(":"):
+            group.append(text)
+        elif group and unit.bullet:
+            group[-1] = group[-1].rstrip(" .") + ";"
+            group.append(text)
+        else:
+            group.append(text)
+    close()
+    return " ".join(parts)
+
+
+def _answer(question: str, passages: list[Passage], text: str, chosen: list[Unit]) -> Answer:
+    cited: dict[int, Passage] = {}
+    for unit in chosen:
+        cited.setdefault(unit.passage.rank, unit.passage)
+    citations = tuple(Citation(n, p) for n, p in sorted(cited.items()))
+    return Answer(question=question, answered=True, text=text, citations=citations,
+                  passages=tuple(passages), raw=text)
+
+
+def _abstain(question: str, passages: list[Passage], reason: str) -> Answer:
+    return Answer(question=question, answered=False, text=f"{NOT_ANSWERED} {reason}".strip(),
+                  passages=tuple(passages), raw=reason)
+
+
+def parse_citations(text: str, n_passages: int) -> tuple[list[int], list[int]]:
+    """The [n] references in a text: (those within 1..n_passages, those out of range). [0] is out of
+    range too: passages are numbered from 1, and a 0 would silently cite nothing."""
+    found = [int(m) for m in re.findall(r"\[(\d+)\]", text)]
+    good = sorted({n for n in found if 1 <= n <= n_passages})
+    bad = sorted({n for n in found if not 1 <= n <= n_passages})
+    if bad:
+        log.info("citations out of range 1..%d: %s", n_passages, bad)
+    return good, bad

@@ -1,0 +1,198 @@
+"""Document -> Chunks that follow the document: question and answer apart, the answer cut at its
+numbered items ("1-2.", "3.", "4. a)", "c-e)"), then at paragraphs under a size limit; a table
+stays whole. Pure: no I/O."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from .types import Chunk, Document, Section
+
+# An item label opens a line: "1-2.", "3.", "4. a)", "8. a)", or a lone "c-e)", "b)".
+# Two digits at most, so a year or an amount at a line's start is not taken for an item.
+_ITEM = re.compile(
+    r"^[ \t]*(?:(?P<num>\d{1,2}(?:-\d{1,2})?)\.(?:[ \t]*(?P<sub>[a-z](?:-[a-z])?)\))?"
+    r"|(?P<lone>[a-z](?:-[a-z])?)\))(?=\s)",
+    re.M,
+)
+_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
+_NUMERIC = re.compile(r"^(?:[-+]?\d+(?:[.,]\d+)*%?|nvt|n\.v\.t\.)$", re.I)
+_TERMINAL = (".", ":", ";", "?", "!", ")", "”", "’")
+
+# A table is a run of short-lined paragraphs with at least this many rows of numbers.
+TABLE_LINE_CHARS = 50
+TABLE_MIN_ROWS = 3
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    table: bool = False
+
+
+def split_into_chunks(doc: Document, chunk_size: int = 600, chunk_overlap: int = 80) -> list[Chunk]:
+    """All chunks of a document, in reading order."""
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=chunk_size,
+        chunk_overlap=chunk_overlap,
+        separators=["\n\n", ". ", "? ", "! ", "; ", ": ", "\n", ", ", " ", ""],
+        keep_separator="end",
+        strip_whitespace=True,
+    )
+    chunks: list[Chunk] = []
+    for section in doc.sections or (Section("text", 0, len(doc.text)),):
+        for label, start, end in split_items(doc.text, section.start, section.end):
+            for span in _pack(doc.text, start, end, chunk_size, splitter):
+                text = clean_text(doc.text[span.start:span.end])
+                if text:
+                    chunks.append(_make_chunk(doc, section.name, label, span, text))
+    return chunks
+
+
+def split_items(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    """(label, start, end) of each numbered item in text[start:end]; the text before the first has label ""."""
+    blocks: list[tuple[str, int, int]] = []
+    number = ""
+    cut, label = start, ""
+    for match in _ITEM.finditer(text, start, end):
+        if match.group("num"):
+            number = match.group("num")
+            sub = match.group("sub") or ""
+        else:
+            sub = match.group("lone")
+        if text[cut:match.start()].strip():
+            blocks.append((label, cut, match.start()))
+        cut, label = match.start(), number + sub
+    if text[cut:end].strip():
+        blocks.append((label, cut, end))
+    return blocks
+
+
+def clean_text(raw: str) -> str:
+    """Fold white space and rejoin words hyphenated over a line end ("klant-\\ntevredenheid")."""
+    text = re.sub(r"(?<=[a-zà-ÿ])-[ \t]*\n\s*(?=[a-zà-ÿ])", "", raw)  # hyphenation: drop the hyphen
+    text = re.sub(r"(?<=\S)-[ \t]*\n\s*(?=\w)", "-", text)  # a compound's hyphen: keep it ("Subsidie-Agentschap")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def chunk_id(doc_id: str, start: int, text: str) -> str:
+    """Stable across runs: the same document text gives the same ids, so re-ingesting changes nothing."""
+    digest = hashlib.sha256(f"{doc_id}\x1f{start}\x1f{text}".encode()).hexdigest()[:16]
+    return f"{doc_id}#{digest}"
+
+
+def _make_chunk(doc: Document, section: str, label: str, span: _Span, text: str) -> Chunk:
+    metadata = dict(doc.metadata)
+    if span.table:
+        metadata["table"] = True
+    return Chunk(
+        id=chunk_id(doc.id, span.start, text), doc_id=doc.id, text=text, start=span.start,
+        end=span.end, title=doc.title, section=section, item=label, metadata=metadata,
+    )
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[_Span]:
+    """Paragraph spans, with a sentence that a blank line broke in two joined again."""
+    spans: list[_Span] = []
+    cut = start
+    for gap in _BLANK_LINES.finditer(text, start, end):
+        if text[cut:gap.start()].strip():
+            spans.append(_trim(text, cut, gap.start()))
+        cut = gap.end()
+    if text[cut:end].strip():
+        spans.append(_trim(text, cut, end))
+    merged: list[_Span] = []
+    for span in spans:
+        prev = merged[-1] if merged else None
+        if prev and not text[prev.start:prev.end].rstrip().endswith(_TERMINAL) \
+                and text[span.start].islower() and not _short_lined(text, prev):
+            merged[-1] = _Span(prev.start, span.end)
+        else:
+            merged.append(span)
+    return _join_tables(text, merged)
+
+
+def _join_tables(text: str, paragraphs: list[_Span]) -> list[_Span]:
+    """Runs of short-lined paragraphs holding enough rows of numbers become one table span."""
+    out: list[_Span] = []
+    run: list[_Span] = []
+
+    def flush() -> None:
+        rows = sum(_is_numeric_row(line) for p in run for line in text[p.start:p.end].split("\n"))
+        if len(run) > 1 and rows >= TABLE_MIN_ROWS:
+            out.append(_Span(run[0].start, run[-1].end, table=True))
+        elif len(run) == 1 and rows >= TABLE_MIN_ROWS:
+            out.append(_Span(run[0].start, run[0].end, table=True))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for span in paragraphs:
+        if _short_lined(text, span):
+            run.append(span)
+        else:
+            flush()
+            out.append(span)
+    flush()
+    return out
+
+
+def _pack(text: str, start: int, end: int, size: int, splitter: RecursiveCharacterTextSplitter) -> list[_Span]:
+    """Whole paragraphs packed into spans of at most `size` characters; a longer paragraph is cut by the
+    splitter, a table never."""
+    if end - start <= size and not any(p.table for p in _paragraphs(text, start, end)):
+        return [_trim(text, start, end)]
+    spans: list[_Span] = []
+    current: _Span | None = None
+    for para in _paragraphs(text, start, end):
+        if para.table or para.end - para.start > size:
+            if current:
+                spans.append(current)
+                current = None
+            spans.extend([para] if para.table else _split_long(text, para, splitter))
+        elif current and para.end - current.start <= size:
+            current = _Span(current.start, para.end)
+        else:
+            if current:
+                spans.append(current)
+            current = para
+    if current:
+        spans.append(current)
+    return spans
+
+
+def _split_long(text: str, para: _Span, splitter: RecursiveCharacterTextSplitter) -> list[_Span]:
+    spans = []
+    cursor = para.start
+    for piece in splitter.split_text(text[para.start:para.end]):
+        # The splitter returns substrings; find each from just after the previous piece's start,
+        # which is where an overlapping piece can begin at the earliest.
+        found = text.find(piece, cursor, para.end)
+        if found < 0:  # not expected: the pieces are verbatim substrings
+            found = cursor
+        spans.append(_Span(found, found + len(piece)))
+        cursor = found + 1
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> _Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return _Span(start, end)
+
+
+def _short_lined(text: str, span: _Span) -> bool:
+    return all(len(line.strip()) <= TABLE_LINE_CHARS for line in text[span.start:span.end].split("\n"))
+
+
+def _is_numeric_row(line: str) -> bool:
+    """A table row: it ends in a number (or "nvt") and holds at least two numbers."""
+    tokens = line.split()
+    return len(tokens) >= 2 and bool(_NUMERIC.match(tokens[-1])) and sum(
+        bool(_NUMERIC.match(t)) for t in tokens) >= 2

@@ -1,0 +1,39 @@
+"""Errors a user can act on. Anything else is a bug and keeps its traceback.
+
+    AssistantError
+     +-- SettingsError        a setting has a value it cannot have
+     +-- InputError           the question or a path is unusable (empty, too long, unreadable)
+     +-- IndexMissingError    no index where one was asked for
+     +-- IndexMismatchError   the index was built with other model or chunking settings
+     +-- ModelNotFoundError   the embedding model is not on disk
+     +-- LoadError            a file could not be read as a document
+"""
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class: the message says what happened and what to do next."""
+
+
+class SettingsError(AssistantError):
+    pass
+
+
+class InputError(AssistantError):
+    pass
+
+
+class IndexMissingError(AssistantError):
+    pass
+
+
+class IndexMismatchError(AssistantError):
+    pass
+
+
+class ModelNotFoundError(AssistantError):
+    pass
+
+
+class LoadError(AssistantError):
+    pass

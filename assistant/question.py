@@ -1,0 +1,99 @@
+"""What a question asks for: a comparison or list across agencies, a number, an amount, a date, a
+name; and the organisations or names it mentions. Pure functions over the question text."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import STOPWORDS, fold
+
+_COMPARE = re.compile(
+    r"\b(vergelijk\w*|compare|comparison|contrast|verschil(len)? tussen|differences? between|"
+    r"elk(e)? (agentschap|departement|entiteit)|each (agency|department)|per (agentschap|departement)|"
+    r"alle (agentschappen|departementen))\b", re.I)
+_LIST = re.compile(
+    r"\b(welke|which|what) (agentschappen|departementen|entiteiten|organisaties|diensten|agencies|"
+    r"departments|organi[sz]ations|entities)\b", re.I)
+_WHO = re.compile(r"\b(welk agentschap|welk departement|welke organisatie|which agency|which department|"
+                  r"what agency|which organi[sz]ation|wie)\b", re.I)
+_AMOUNT = re.compile(r"\b(kost\w*|bedr(a|o)(g|eg|egen)|budget\w*|prijs|uitgaven|euro|costs?|spend|spent|"
+                     r"price|amount of money)\b", re.I)
+_NUMBER = re.compile(r"\b(hoeveel|how (many|much)|aantal|number of|percentage|procent|percent|"
+                     r"score|cijfer\w*|hoe groot|what share)\b", re.I)
+_DATE = re.compile(r"\b(wanneer|when|sinds wanneer|tegen wanneer|in welk jaar|welk jaar|which year|"
+                   r"what year|datum|date|hoe lang geleden)\b", re.I)
+_NAME = re.compile(r"\b(welke?|which|what|wie|who|met wie|with whom)\b", re.I)
+
+# Words that are capitalised in a question without naming anything a passage must mention.
+_GENERIC_NAMES = {
+    "vlaams", "vlaamse", "vlaanderen", "flemish", "flanders", "belgie", "belgian", "belgium",
+    "agentschap", "agency", "departement", "department", "minister", "government", "regering",
+    "parlement", "parliament", "overheid", "nederlands", "dutch", "english", "engels",
+}
+_QUOTED = re.compile(r"[\"“”‘’'«»]([^\"“”‘’'«»]{2,80})[\"“”‘’'«»]")
+_NAME_TOKEN = r"[A-ZÀ-Ý][\w&'.-]*"
+_CONNECTOR = r"(?:\s+(?:en|of|van|voor|de|het|der|den|the|and|of|for|&)(?=\s+[A-ZÀ-Ý]))*"
+_NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:{_CONNECTOR}\s+{_NAME_TOKEN})*")
+_ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z][A-Za-z&]*$")
+
+
+@dataclass(frozen=True)
+class Intent:
+    kind: str  # "compare", "list" (which agencies ...), or "single"
+    wants: str  # "amount", "number", "date", "name" or "" (an explanation)
+    asks_agency: bool  # the answer is an agency ("Which agency runs ...?")
+    names: tuple[str, ...]  # organisations and names the question mentions
+
+
+def analyze_question(question: str) -> Intent:
+    kind = "compare" if _COMPARE.search(question) else "list" if _LIST.search(question) else "single"
+    if _AMOUNT.search(question):
+        wants = "amount"
+    elif _DATE.search(question):
+        wants = "date"
+    elif _NUMBER.search(question):
+        wants = "number"
+    elif _NAME.search(question):
+        wants = "name"
+    else:
+        wants = ""
+    return Intent(kind, wants, bool(_WHO.search(question)), tuple(named_entities(question)))
+
+
+def named_entities(question: str) -> list[str]:
+    """Quoted names, acronyms and runs of capitalised words ("De Lijn", "Kind en Gezin", "VDAB"),
+    without the question's first word unless it starts a longer name."""
+    found: list[str] = [m.group(1).strip() for m in _QUOTED.finditer(question)]
+    unquoted = _QUOTED.sub(" ", question)
+    opening = len(unquoted) - len(unquoted.lstrip())  # where the question's first word starts
+    for match in _NAME_RUN.finditer(unquoted):
+        tokens = match.group(0).rstrip(".'-").split()
+        if match.start() == opening:
+            if len(tokens) == 1:
+                continue  # a question's first word is capitalised anyway
+            # "Werkt het Agentschap X": the capitalised opening word may be a verb; the rest still names.
+            tokens = tokens[1:]
+            while tokens and tokens[0].islower():
+                tokens = tokens[1:]
+        if any(fold(t) not in _GENERIC_NAMES and fold(t) not in STOPWORDS for t in tokens):
+            found.append(" ".join(tokens))
+    return list(dict.fromkeys(found))
+
+
+def name_is_mentioned(name: str, haystack: str) -> bool:
+    """A name counts as mentioned when the phrase occurs, or every significant word of it occurs as a
+    word of its own (not glued by a hyphen into another name: "Lijn" in "K&G-Lijn" is not "De Lijn")."""
+    folded = fold(re.sub(r"\s+", " ", haystack))
+    phrase = fold(re.sub(r"\s+", " ", name)).strip()
+    if re.search(rf"(?<![\w&]){re.escape(phrase)}(?![\w&])", folded):
+        return True
+    words = [fold(t) for t in re.split(r"\s+", name) if t]
+    significant = [w for w in words if w not in STOPWORDS and w not in _GENERIC_NAMES]
+    if len(significant) < 2 and len(words) > 1:
+        return False  # "De Lijn": the article is part of the name, so only the phrase counts
+    return bool(significant) and all(
+        re.search(rf"(?<![\w&-]){re.escape(w)}(?![\w&-])", folded) for w in significant)
+
+
+def is_acronym(token: str) -> bool:
+    return bool(_ACRONYM.match(token))

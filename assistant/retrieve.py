@@ -1,0 +1,130 @@
+"""Question -> ranked Passages: BM25 and vectors, fused by weighted reciprocal rank; filters by agency
+and document. The fusion maths are pure functions."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .errors import InputError
+from .index import Index
+from .text import fold
+from .types import Chunk, Passage
+
+# A passage from the question side of a written question restates what was asked; the answer side
+# says what is so. Question chunks keep this share of their fused score, so they rank below an
+# answer that matches as well but still come up when nothing in the answers does.
+QUESTION_SECTION_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Agencies (full or short names) and document ids the search is limited to; empty means all."""
+
+    agencies: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.agencies or self.doc_ids)
+
+    def describe(self) -> str:
+        parts = []
+        if self.agencies:
+            parts.append("agentschap: " + ", ".join(self.agencies))
+        if self.doc_ids:
+            parts.append("document: " + ", ".join(self.doc_ids))
+        return "; ".join(parts)
+
+
+def fuse_rankings(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = 60) -> dict[str, float]:
+    """Weighted reciprocal rank fusion: score(id) = sum of weight / (k + rank), rank from 1.
+
+    The constant k damps the head of each list: with k=60, rank 1 gives 1/61 and rank 5 gives 1/65,
+    so one retriever's top hit cannot drown what both retrievers agree on.
+    """
+    if len(rankings) != len(weights):
+        raise ValueError("one weight per ranking")
+    scores: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for rank, item in enumerate(ranking, 1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return scores
+
+
+def resolve_filters(index: Index, agencies: Iterable[str] = (), doc_ids: Iterable[str] = ()) -> Filters:
+    """Map what a user typed ("AgII", "kind en gezin") to the index's agency names; unknown names are an
+    InputError that lists the known ones."""
+    known = index.agencies()
+    lookup = {fold(name): full for full, short in known.items() for name in (full, short)}
+    resolved = []
+    for name in agencies:
+        full = lookup.get(fold(name.strip()))
+        if full is None:
+            names = ", ".join(f"{short} ({full})" if short != full else full for full, short in sorted(known.items()))
+            raise InputError(f"unknown agency {name!r}; the index has: {names or 'none'}")
+        if full not in resolved:
+            resolved.append(full)
+    ids = list(dict.fromkeys(d.strip() for d in doc_ids if d.strip()))
+    missing = sorted(set(ids) - set(index.document_ids()))
+    if missing:
+        raise InputError(f"unknown document id {', '.join(missing)}")
+    return Filters(tuple(resolved), tuple(ids))
+
+
+def retrieve(index: Index, question: str, k: int, filters: Filters = Filters(), candidates: int | None = None,
+             bm25_weight: float | None = None) -> list[Passage]:
+    """The k best passages for a question, best first, ranks from 1 and scores in [0, 1]."""
+    settings = index.settings
+    candidates = max(candidates or settings.candidates, k)
+    weight = settings.bm25_weight if bm25_weight is None else bm25_weight
+    doc_ids = _filtered_doc_ids(index, filters)
+    if doc_ids is not None and not doc_ids:
+        return []
+    mask = index.mask(doc_ids=doc_ids) if doc_ids is not None else None
+    bm25 = index.search_bm25(index.analyzer.query_tokens(question), candidates, mask)
+    where = {"doc_id": {"$in": sorted(doc_ids)}} if doc_ids is not None else None
+    vectors = index.search_vectors(index.embedder.embed_query(_vector_text(question)), candidates, where)
+    fused = fuse_rankings([[i for i, _ in bm25], [i for i, _ in vectors]], [weight, 1.0 - weight],
+                          settings.rrf_k)
+    best = (weight + (1.0 - weight)) / (settings.rrf_k + 1)  # rank 1 in both lists
+    scored = [(index.chunk(i), s / best) for i, s in fused.items()]
+    scored = [(c, s * (QUESTION_SECTION_WEIGHT if c.section == "question" else 1.0)) for c, s in scored]
+    scored.sort(key=lambda cs: (-cs[1], cs[0].doc_id, cs[0].start))
+    return [Passage(chunk=c, score=s, rank=r) for r, (c, s) in enumerate(scored[:k], 1)]
+
+
+def rerank(passages: Iterable[Passage]) -> list[Passage]:
+    """Number passages 1..n in the order given."""
+    return [Passage(chunk=p.chunk, score=p.score, rank=r) for r, p in enumerate(passages, 1)]
+
+
+def per_agency(index: Index, question: str, per: int, filters: Filters = Filters()) -> dict[str, list[Passage]]:
+    """The best passages of each agency in the index (or in the filter), for comparisons."""
+    agencies = filters.agencies or tuple(sorted(index.agencies()))
+    out: dict[str, list[Passage]] = {}
+    for agency in agencies:
+        found = retrieve(index, question, per, Filters((agency,), filters.doc_ids))
+        if found:
+            out[agency] = found
+    return out
+
+
+def _filtered_doc_ids(index: Index, filters: Filters) -> set[str] | None:
+    if not filters:
+        return None
+    agencies = set(filters.agencies)
+    wanted = set(filters.doc_ids)
+    return {c.doc_id for c in index.chunks
+            if (not agencies or c.agency in agencies) and (not wanted or c.doc_id in wanted)}
+
+
+def _vector_text(question: str) -> str:
+    # The model reads 256 tokens; a long written question's opening says what it is about.
+    return re.sub(r"\s+", " ", question)[:2000]
+
+
+def unique_chunks(passages: Iterable[Passage]) -> list[Chunk]:
+    seen: dict[str, Chunk] = {}
+    for p in passages:
+        seen.setdefault(p.chunk.id, p.chunk)
+    return list(seen.values())

@@ -1,0 +1,84 @@
+"""Settings: one dataclass, read from the environment once, at the edge (cli.py, app.py)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .errors import SettingsError
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+ENV_PREFIX = "ASSISTANT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What shapes the index and the answers. Fields that shape the index are in `index_signature`."""
+
+    index_dir: Path = ROOT / "index"  # the on-disk store; the default one is built from corpus_dir on first use
+    corpus_dir: Path = ROOT / "corpus"  # the shipped documents
+    embedding_model: str = BUNDLED_MODEL  # the bundled model's name, or a folder with a sentence-transformers model
+    chunk_size: int = 600  # characters of source text per chunk; the model reads ~256 tokens, ~700 chars of Dutch
+    chunk_overlap: int = 80  # characters shared by neighbouring chunks cut from one long paragraph
+    stemmer: str = "dutch"  # PyStemmer algorithm for BM25 and for matching question words to sentences
+    k: int = 5  # passages returned per question
+    candidates: int = 40  # passages each retriever hands to the rank fusion
+    bm25_weight: float = 0.65  # share of BM25 in the weighted rank fusion; the rest goes to the vectors
+    rrf_k: int = 60  # rank-fusion constant: 1/(60+rank) keeps rank 1 and rank 5 within 7% of each other
+    max_question_chars: int = 20_000  # real written questions run to several thousand characters
+    batch_size: int = 32  # chunks embedded per model call
+    default_index: bool = field(default=True, compare=False)  # build index_dir from corpus_dir when missing
+
+    def __post_init__(self) -> None:
+        if self.chunk_size < 100:
+            raise SettingsError(f"chunk_size must be at least 100 characters, not {self.chunk_size}")
+        if not 0 <= self.chunk_overlap < self.chunk_size // 2:
+            raise SettingsError(
+                f"chunk_overlap must be between 0 and half of chunk_size ({self.chunk_size // 2}), "
+                f"not {self.chunk_overlap}"
+            )
+        if not 0.0 <= self.bm25_weight <= 1.0:
+            raise SettingsError(f"bm25_weight must be between 0 and 1, not {self.bm25_weight}")
+        for name in ("k", "candidates", "rrf_k", "max_question_chars", "batch_size"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Defaults, then ASSISTANT_<FIELD> variables, then explicit overrides (CLI flags)."""
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is None or f.name == "default_index":
+                continue
+            values[f.name] = _convert(f.name, raw, type(getattr(cls(), f.name)))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "index_dir" in values:
+            values["index_dir"] = Path(str(values["index_dir"]))
+            values.setdefault("default_index", False)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def index_signature(self) -> dict[str, object]:
+        """What an index was built with; opening it with other values would mix incomparable vectors."""
+        return {
+            "embedding_model": self.embedding_model,
+            "chunk_size": self.chunk_size,
+            "chunk_overlap": self.chunk_overlap,
+            "stemmer": self.stemmer,
+        }
+
+
+def _convert(name: str, raw: str, kind: type) -> object:
+    try:
+        if kind is Path or issubclass(kind, Path):
+            return Path(raw)
+        if kind is bool:
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        return kind(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
