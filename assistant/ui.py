@@ -1,83 +1,306 @@
-"""The Gradio chat: thin, it calls core.Assistant.ask and renders the Answer.
+"""The Gradio chat: thin. Follow-ups are resolved by conversation.py, answers come from core.Assistant.ask,
+HTML from render.py, files from export.py; this module wires them to the page.
 
-Document text, titles and questions are escaped before they reach the page: they are shown as text,
-never as HTML.
+A click on a citation [n] (a link to "#bron-<turn>-<n>", in the chat or in the sources panel) is caught
+by one handler in the page, which sends the target to `open_citation`; it answers with the panel showing
+that passage inside its document.
 """
 from __future__ import annotations
 
-import html
 import logging
-from collections.abc import Iterator
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
-from .core import Assistant
-from .errors import AssistantError
+from .conversation import Turn, resolve_followup
+from .core import Assistant, check_question
+from .errors import AssistantError, IndexMismatchError, IndexMissingError, ModelNotFoundError
+from .export import write_exports
+from .render import (EMPTY_SOURCES, parse_citation_target, render_answer, render_error, render_question,
+                     render_searching, render_sources, stream_steps)
 from .settings import Settings
-from .types import Answer
 
 log = logging.getLogger(__name__)
 
 EXAMPLES = [
     "Hoe meet Kind en Gezin de klanttevredenheid?",
+    "Hoe meet het Agentschap Integratie en Inburgering de klanttevredenheid?",
+    "Wat zijn de verbeterpunten bij het Agentschap Binnenlands Bestuur?",
     "Vergelijk de meetmethode van elk agentschap.",
-    "Which agencies use web surveys?",
 ]
+PLACEHOLDER = ("**Stel een vraag over de schriftelijke parlementaire vragen en de antwoorden van de ministers.**<br>"
+               "Elk antwoord citeert de passages waarop het steunt: klik op een [n] om de passage in haar "
+               "document te zien. Een vervolgvraag (\"En Kind en Gezin?\") bouwt verder op de vorige vraag.")
+STREAM_DELAY = 0.015  # seconds between streamed pieces of an answer: visibly streaming, 0.1-0.3 s in all
+EXPORT_MAX_AGE = 3600  # seconds an export file is kept on the server
+
+CSS = """
+.answer .searched { color: var(--body-text-color-subdued); font-size: 0.9em; margin-bottom: 0.4em; }
+.answer .notice, .answer .hint { color: var(--body-text-color-subdued); font-size: 0.85em; margin-top: 0.4em; }
+.answer.error { color: #a40000; }
+a.cite { text-decoration: none; font-weight: 600; padding: 0 0.15em; border-radius: 4px;
+  background: rgba(37, 99, 235, 0.12); color: #1d4ed8 !important; cursor: pointer; }
+a.cite:hover { background: rgba(37, 99, 235, 0.25); }
+table.comparison { border-collapse: collapse; margin: 0.3em 0; font-size: 0.92em; }
+table.comparison th, table.comparison td { border: 1px solid var(--border-color-primary); padding: 0.3em 0.5em;
+  vertical-align: top; text-align: left; }
+#bronnen .sources h3 { margin: 0.6em 0 0.3em; font-size: 1em; }
+#bronnen .viewer { border: 2px solid #f59e0b; border-radius: 8px; padding: 0.5em 0.7em; margin-bottom: 0.8em; }
+#bronnen .viewer .document { max-height: 22em; overflow-y: auto; line-height: 1.5; font-size: 0.92em;
+  padding-right: 0.4em; }
+#bronnen mark { background: #fde68a; color: inherit; padding: 0.05em 0; }
+#bronnen .meta { color: var(--body-text-color-subdued); font-size: 0.85em; }
+#bronnen .gap { color: var(--body-text-color-subdued); }
+#bronnen ol.cards { list-style: none; padding: 0; margin: 0; }
+#bronnen .card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.4em 0.6em;
+  margin-bottom: 0.5em; }
+#bronnen .card.active { border-color: #f59e0b; }
+#bronnen .card .excerpt { font-size: 0.88em; margin-top: 0.25em; max-height: 7.5em; overflow: hidden; }
+"""
+
+# Installed once per page: clicks on any citation link go to the server as a "cite" event of the panel.
+# The panel re-renders with the passage opened; its <mark> is then scrolled into view.
+CITATION_JS = """
+window.__openCitation = (target) => trigger('cite', {target: target});
+if (!window.__citationClicks) {
+  window.__citationClicks = true;
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest ? event.target.closest('a.cite') : null;
+    if (!link) return;
+    event.preventDefault();
+    window.__openCitation(link.getAttribute('href'));
+  });
+}
+watch('value', () => {
+  const mark = element.querySelector('mark');
+  if (mark) mark.scrollIntoView({block: 'center'});
+});
+"""
 
 
-def render_sources(answer: Answer) -> str:
-    """The cited passages (or, when nothing is cited, the closest ones) as escaped HTML."""
-    items = [(c.n, c.passage) for c in answer.citations] or [(p.rank, p) for p in answer.passages]
-    if not items:
-        return "<p>Geen passages.</p>"
-    heading = "Bronnen" if answer.citations else "Dichtstbijzijnde passages"
-    parts = [f"<h3>{heading}</h3>"]
-    for n, passage in items:
-        chunk = passage.chunk
-        meta = " · ".join(html.escape(x) for x in (chunk.agency_short, chunk.section,
-                                                    f"punt {chunk.item}" if chunk.item else "") if x)
-        parts.append(
-            f'<div class="source" id="source-{n}"><p><b>[{n}] {html.escape(chunk.title)}</b><br>'
-            f"<small>{meta}</small></p><blockquote>{html.escape(chunk.text)}</blockquote></div>"
-        )
-    return "\n".join(parts)
+@dataclass(frozen=True)
+class Session:
+    """One browser tab's conversation: the answered turns and the chat messages shown."""
+
+    turns: tuple[Turn, ...] = ()
+    messages: tuple[dict[str, str], ...] = field(default=())
 
 
-def render_answer(answer: Answer) -> str:
-    text = html.escape(answer.text).replace("\n", "<br>")
-    notices = "".join(f"<br><small>{html.escape(n)}</small>" for n in answer.notices)
-    return text + notices
+def explain(exc: AssistantError, settings: Settings | None = None) -> str:
+    """A Dutch message for the chat, saying what to do next."""
+    if isinstance(exc, IndexMissingError):
+        where = settings.index_dir if settings else "de indexmap"
+        return (f"Er is geen index in {where}. Bouw ze met `python -m assistant ingest PAD... --index {where}` "
+                f"en start de chat opnieuw. ({exc})")
+    if isinstance(exc, IndexMismatchError):
+        return f"De index is gebouwd met andere instellingen dan nu gekozen: gebruik dezelfde instellingen. ({exc})"
+    if isinstance(exc, ModelNotFoundError):
+        return f"Het embeddingmodel staat niet op deze computer. ({exc})"
+    message = str(exc).strip() or exc.__class__.__name__
+    return message[0].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
-    with gr.Blocks(title="Parlementaire vragen") as app:
-        gr.Markdown("## Vragen over schriftelijke parlementaire vragen en antwoorden")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Gesprek", height=520, sanitize_html=True)
-                question = gr.Textbox(label="Uw vraag", placeholder="Bv. " + EXAMPLES[0], lines=2)
-                ask_button = gr.Button("Vraag", variant="primary")
-                gr.Examples(EXAMPLES, inputs=question, label="Voorbeeldvragen")
-            with gr.Column(scale=2):
-                sources = gr.HTML("<p>De bronnen van het antwoord verschijnen hier.</p>", label="Bronnen")
+class Chat:
+    """The chat's behaviour, one instance per server: an open Assistant, or the reason there is none."""
 
-        def respond(message: str, history: list[dict]) -> Iterator[tuple[list[dict], str, str]]:
-            history = list(history or [])
-            history.append({"role": "user", "content": html.escape(message or "")})
-            try:
-                answer = assistant.ask(message)
-            except AssistantError as exc:
-                history.append({"role": "assistant", "content": f"⚠️ {html.escape(str(exc))}"})
-                yield history, "", "<p></p>"
-                return
-            history.append({"role": "assistant", "content": render_answer(answer)})
-            yield history, "", render_sources(answer)
+    def __init__(self, assistant: Assistant | None, problem: str = "", export_dir: Path | None = None) -> None:
+        if assistant is None and not problem:
+            raise ValueError("without an assistant, say why (problem)")
+        self.assistant = assistant
+        self.problem = problem
+        self.export_dir = export_dir or Path(tempfile.mkdtemp(prefix="assistant-export-"))
+        # One question at a time through the index: the stemmer and Chroma client are shared, and PyStemmer
+        # objects are not safe to use from two threads at once. An answer takes ~0.1 s; streaming is outside.
+        self._lock = threading.Lock()
 
-        question.submit(respond, [question, chatbot], [chatbot, question, sources])
-        ask_button.click(respond, [question, chatbot], [chatbot, question, sources])
+    # -- choices for the filters --------------------------------------------------------------------
+
+    def agency_choices(self) -> list[tuple[str, str]]:
+        if self.assistant is None:
+            return []
+        known = self.assistant.index.agencies()
+        return [(f"{full} ({short})" if short and short != full else full, full) for full, short in sorted(known.items())]
+
+    def document_choices(self, agencies: Sequence[str] = ()) -> list[tuple[str, str]]:
+        if self.assistant is None:
+            return []
+        titles: dict[str, str] = {}
+        for chunk in self.assistant.index.chunks:
+            if not agencies or chunk.agency in agencies:
+                titles.setdefault(chunk.doc_id, chunk.title or chunk.doc_id)
+        return sorted(((title, doc_id) for doc_id, title in titles.items()), key=lambda td: td[0].casefold())
+
+    # -- events ------------------------------------------------------------------------------------
+
+    def respond(self, message: str, session: Session, agencies: Sequence[str] | None = None,
+                doc_ids: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
+        """Stream one exchange. Yields (chat messages, question box, session, sources panel, four downloads)."""
+        message = message or ""
+        session = session or Session()
+        messages = [*session.messages, {"role": "user", "content": render_question(message)}]
+        if self.assistant is None:
+            yield self._failed(session, messages, self.problem)
+            return
+        try:
+            check_question(message, self.assistant.settings.max_question_chars)
+        except AssistantError as exc:
+            yield self._failed(session, messages, explain(exc, self.assistant.settings))
+            return
+        searched = resolve_followup(message, session.turns, self.assistant.index.agencies(), agencies or ())
+        pending = [*messages, {"role": "assistant", "content": render_searching(searched, message)}]
+        yield pending, "", replace(session, messages=tuple(pending)), gr.skip(), *[gr.skip()] * 4
+        try:
+            with self._lock:
+                answer = self.assistant.ask(searched, agencies=agencies or (), doc_ids=doc_ids or ())
+        except AssistantError as exc:
+            yield self._failed(session, messages, explain(exc, self.assistant.settings))
+            return
+        turn_index = len(session.turns)
+        if not answer.comparison:
+            for partial in stream_steps(answer.text)[:-1]:
+                shown = [*messages, {"role": "assistant",
+                                     "content": render_answer(answer, turn_index, message, partial, final=False)}]
+                yield shown, "", gr.skip(), gr.skip(), *[gr.skip()] * 4
+                time.sleep(STREAM_DELAY)
+        turns = (*session.turns, Turn(message, answer))
+        final = [*messages, {"role": "assistant", "content": render_answer(answer, turn_index, message)}]
+        panel = render_sources(answer, turn_index, self._document)
+        yield final, "", Session(turns, tuple(final)), panel, *self._exports(turns)
+
+    def open_citation(self, session: Session, event: gr.EventData) -> str:
+        """The panel with passage n of turn t opened, for a click on "#bron-t-n"."""
+        data = getattr(event, "_data", None) or {}
+        found = parse_citation_target(str(data.get("target", ""))) if isinstance(data, dict) else None
+        if session is None or not session.turns or found is None or self.assistant is None:
+            return gr.skip()  # type: ignore[no-any-return]
+        turn, n = found
+        if not 0 <= turn < len(session.turns):
+            return gr.skip()  # type: ignore[no-any-return]
+        return render_sources(session.turns[turn].answer, turn, self._document, selected=n)
+
+    def ask_example(self, session: Session, agencies: Sequence[str] | None, doc_ids: Sequence[str] | None,
+                    event: gr.SelectData) -> Iterator[tuple[Any, ...]]:
+        value = event.value if isinstance(event.value, dict) else {}
+        yield from self.respond(str(value.get("text", "")), session, agencies, doc_ids)
+
+    def new_conversation(self) -> tuple[Any, ...]:
+        return [], "", Session(), EMPTY_SOURCES, *self._exports(())
+
+    def filter_documents(self, agencies: Sequence[str] | None, doc_ids: Sequence[str] | None) -> Any:
+        choices = self.document_choices(agencies or ())
+        keep = [d for d in (doc_ids or []) if d in {doc_id for _, doc_id in choices}]
+        return gr.update(choices=choices, value=keep)
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def _document(self, doc_id: str) -> Any:
+        return self.assistant.index.document(doc_id) if self.assistant is not None else None
+
+    def _failed(self, session: Session, messages: list[dict[str, str]], problem: str) -> tuple[Any, ...]:
+        shown = [*messages, {"role": "assistant", "content": render_error(problem)}]
+        return shown, gr.skip(), replace(session, messages=tuple(shown)), gr.skip(), *[gr.skip()] * 4
+
+    def _exports(self, turns: Sequence[Turn]) -> list[Any]:
+        """Download buttons for the latest answer and the whole conversation, Markdown and DOCX."""
+        if not turns:
+            return [gr.update(value=None, interactive=False) for _ in range(4)]
+        self._sweep_exports()
+        folder = self.export_dir / uuid.uuid4().hex
+        stamp = time.strftime("%Y%m%d-%H%M")
+        from datetime import datetime
+
+        now = datetime.now()
+        latest = write_exports(turns[-1:], folder, f"antwoord-{len(turns)}-{stamp}", first_number=len(turns),
+                               exported_at=now)
+        everything = write_exports(turns, folder, f"gesprek-{stamp}", exported_at=now)
+        return [gr.update(value=str(path), interactive=True) for path in (*latest, *everything)]
+
+    def _sweep_exports(self) -> None:
+        cutoff = time.time() - EXPORT_MAX_AGE
+        for folder in self.export_dir.glob("*"):
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    # -- the page ----------------------------------------------------------------------------------
+
+    def build(self) -> gr.Blocks:
+        with gr.Blocks(title="Parlementaire vragen") as app:
+            session = gr.State(Session())
+            gr.Markdown("## Vragen over schriftelijke parlementaire vragen en antwoorden")
+            if self.problem:
+                gr.Markdown(f"**Let op:** {self.problem}", elem_id="probleem")
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(
+                        label="Gesprek", elem_id="gesprek", height=560, sanitize_html=True, latex_delimiters=[],
+                        placeholder=PLACEHOLDER, examples=[{"text": q} for q in EXAMPLES],
+                        feedback_options=None, buttons=["copy"],
+                    )
+                    question = gr.Textbox(label="Uw vraag", placeholder="Bv. " + EXAMPLES[0], lines=1,
+                                          max_lines=8, elem_id="vraag", submit_btn=False)
+                    with gr.Row():
+                        ask_button = gr.Button("Vraag", variant="primary", elem_id="vraag-knop", scale=3)
+                        new_button = gr.Button("Nieuw gesprek", elem_id="nieuw-gesprek", scale=1)
+                with gr.Column(scale=2):
+                    with gr.Accordion("Filters", open=True):
+                        agencies = gr.Dropdown(choices=self.agency_choices(), multiselect=True, value=[],
+                                               label="Agentschap", elem_id="filter-agentschap",
+                                               info="Alleen passages van deze agentschappen")
+                        documents = gr.Dropdown(choices=self.document_choices(), multiselect=True, value=[],
+                                                label="Document", elem_id="filter-document",
+                                                info="Alleen passages uit deze documenten")
+                    sources = gr.HTML(EMPTY_SOURCES, elem_id="bronnen", js_on_load=CITATION_JS,
+                                      label="Bronnen")
+                    with gr.Accordion("Exporteren", open=True):
+                        with gr.Row():
+                            latest_md = gr.DownloadButton("Antwoord (.md)", interactive=False, size="sm",
+                                                          elem_id="export-antwoord-md")
+                            latest_docx = gr.DownloadButton("Antwoord (.docx)", interactive=False, size="sm",
+                                                            elem_id="export-antwoord-docx")
+                        with gr.Row():
+                            all_md = gr.DownloadButton("Gesprek (.md)", interactive=False, size="sm",
+                                                       elem_id="export-gesprek-md")
+                            all_docx = gr.DownloadButton("Gesprek (.docx)", interactive=False, size="sm",
+                                                         elem_id="export-gesprek-docx")
+            downloads = [latest_md, latest_docx, all_md, all_docx]
+            outputs = [chatbot, question, session, sources, *downloads]
+            filters = [agencies, documents]
+            question.submit(self.respond, [question, session, *filters], outputs, api_name="ask")
+            ask_button.click(self.respond, [question, session, *filters], outputs, api_name=False)
+            chatbot.example_select(self.ask_example, [session, *filters], outputs, api_name=False)
+            new_button.click(self.new_conversation, None, outputs, api_name=False)
+            agencies.change(self.filter_documents, filters, documents, api_name=False)
+            sources.cite(self.open_citation, session, sources, api_name=False,  # type: ignore[attr-defined]
+                         concurrency_limit=None)
+        return app
+
+
+def open_chat(settings: Settings) -> Chat:
+    """A Chat over the index of `settings`; an index that cannot be opened becomes the chat's message."""
+    try:
+        return Chat(Assistant.open(settings))
+    except AssistantError as exc:
+        log.error("the chat starts without an index: %s", exc)
+        return Chat(None, problem=explain(exc, settings))
+
+
+def launch(chat: Chat, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> gr.Blocks:
+    """Start the chat's web server; with block=False it runs in a thread and this returns at once."""
+    app = chat.build()
+    # 20 people at once: their answers queue for the index one by one (~0.1 s each) while up to 32 stream.
+    app.queue(default_concurrency_limit=32, max_size=256)
+    app.launch(server_name=host, server_port=port, css=CSS, prevent_thread_lock=not block, quiet=not block,
+               show_error=False)
     return app
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    assistant = Assistant.open(settings)
-    build_app(assistant).queue(default_concurrency_limit=4).launch(server_name=host, server_port=port)
+    launch(open_chat(settings), host, port)
