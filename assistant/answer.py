@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from .question import Intent, analyze_question, is_acronym, name_is_mentioned
@@ -41,6 +41,12 @@ _MONTH = re.compile(r"\b(januari|februari|maart|april|mei|juni|juli|augustus|sep
                     r"december|january|february|march|may|june|july|august|october)\b", re.I)
 _NUMBER = re.compile(r"\d")
 _MONEY = re.compile(r"€|\beuro\b|\bEUR\b", re.I)
+_FIGURE = re.compile(r"(?:€\s*)?\d+(?:[.,]\d+)*\s*(?:%|procent|euro)?")
+# Words of a list or comparison question that name the things compared, not what is asked about them.
+_GENERIC_FOR_LISTS = ("agentschap", "agentschappen", "departement", "departementen", "entiteit", "entiteiten",
+                      "organisatie", "organisaties", "verschillende", "diensten", "agency", "agencies",
+                      "department", "departments", "different", "vergelijk", "vergelijking", "vergelijken",
+                      "compare", "comparison", "verschil", "verschillen", "elk", "elke", "each", "alle")
 _ANAPHOR = re.compile(r"^(deze|dit|die|dat|daarbij|hierbij|daarnaast|bovendien|ook|zo|er)\b", re.I)
 
 
@@ -106,9 +112,10 @@ def _table_units(passage: Passage, text: str) -> list[Unit]:
 class ExtractiveAnswerer:
     """Answers with the passages' own sentences; needs the analyzer and idf of the index it reads."""
 
-    def __init__(self, analyzer: Analyzer, idf: "IdfLookup") -> None:
+    def __init__(self, analyzer: Analyzer, idf: Callable[[str], float], df: Callable[[str], int]) -> None:
         self.analyzer = analyzer
         self.idf = idf
+        self.df = df
 
     def __call__(self, question: str, passages: Sequence[Passage], intent: Intent | None = None) -> Answer:
         intent = intent or analyze_question(question)
@@ -118,15 +125,17 @@ class ExtractiveAnswerer:
         missing = [n for n in intent.names if not any(name_is_mentioned(n, _haystack(p)) for p in passages)]
         if missing:
             return _abstain(question, passages, f"Geen enkele passage noemt {', '.join(missing)}.")
-        weights = self._question_weights(question)
+        weights = self._question_weights(question, intent)
         if not weights:
             return _abstain(question, passages, "De vraag bevat geen woorden om op te zoeken.")
         units = [u for p in passages for u in split_units(p)]
+        context = {p.chunk.id: set(self.analyzer.tokens(_context(p))) for p in passages}
         for unit in units:
-            unit.stems = set(self.analyzer.tokens(f"{unit.lead} {unit.text}"))
+            unit.stems = set(self.analyzer.tokens(f"{unit.lead} {unit.text}")) | context[unit.passage.chunk.id]
         if intent.kind in ("compare", "list"):
             return self._per_agency(question, passages, units, weights, intent)
-        scored = [(self._score(u, weights, intent, question), u) for u in units if _fits(u, intent)]
+        scored = [(self._score(u, weights, intent, question, _neighbours(u, units)), u)
+                  for u in units if _fits(u, intent)]
         if not scored:
             what = {"amount": "geen bedrag", "date": "geen datum", "number": "geen aantal"}.get(intent.wants, "niets")
             return _abstain(question, passages, f"De passages over dit onderwerp geven {what}.")
@@ -142,28 +151,63 @@ class ExtractiveAnswerer:
 
     # -- scoring ---------------------------------------------------------------------------------
 
-    def _question_weights(self, question: str) -> dict[str, float]:
-        return {t: self.idf(t) for t in dict.fromkeys(self.analyzer.query_tokens(question))}
+    def _question_weights(self, question: str, intent: Intent) -> dict[frozenset[str], float]:
+        """Each idea of the question with its weight: the idf of its rarest alternative in the index.
+        An idea the index never mentions weighs half an average idea: it lowers the coverage of every
+        sentence alike, without drowning the rest."""
+        concepts = self.analyzer.concepts(question)
+        if intent.kind in ("compare", "list"):
+            generic = set(self.analyzer.tokens(" ".join(_GENERIC_FOR_LISTS)))
+            concepts = [c for c in concepts if not c.own <= generic]
+        weights: dict[frozenset[str], float] = {}
+        for concept in concepts:
+            # The word's own rarity decides its weight; a synonym only widens what counts as a match.
+            known = [t for t in concept.own if self.df(t)] or [t for t in concept.stems if self.df(t)]
+            weights[concept.stems] = min(self.idf(t) for t in known) if known else -1.0
+        seen = [w for w in weights.values() if w >= 0]
+        unseen_weight = 0.5 * (sum(seen) / len(seen)) if seen else 1.0
+        return {c: (w if w >= 0 else unseen_weight) for c, w in weights.items()}
 
-    def _score(self, unit: Unit, weights: dict[str, float], intent: Intent, question: str) -> float:
+    def _score(self, unit: Unit, weights: dict[frozenset[str], float], intent: Intent, question: str,
+               neighbours: tuple[Unit | None, Unit | None] = (None, None)) -> float:
+        """Coverage of the question, plus half of what the sentence before or after adds (an answer
+        often spans two sentences), plus a little for the passage's retrieval score."""
         score = _coverage(unit, weights) + 0.1 * unit.passage.score
+        # A sentence naming several ways of saying what is asked ("bevragingen, enquêtes, peilingen")
+        # is more about it than one that names one: a little extra per further stem, at most 0.15.
+        extra = sum(max(0, len(c & unit.stems) - 1) for c in weights if len(c) > 1)
+        score += min(0.05 * extra, 0.15)
+        gains = [_gain(n, unit, weights) for n in neighbours if n is not None and not n.bullet]
+        score += 0.5 * max(gains, default=0.0)
         if intent.wants == "name" and _has_new_name(unit, question):
             score += 0.1
         if unit.passage.chunk.section == "question":
             score -= 0.3  # a question restates, it does not answer
         return score
 
-    def _expand(self, best: Unit, units: list[Unit], weights: dict[str, float]) -> list[Unit]:
+    def _text_coverage(self, text: str, weights: dict[frozenset[str], float]) -> float:
+        stems = set(self.analyzer.tokens(text))
+        total = sum(weights.values()) or 1.0
+        return sum(w for c, w in weights.items() if not c.isdisjoint(stems)) / total
+
+    def _expand(self, best: Unit, units: list[Unit], weights: dict[frozenset[str], float]) -> list[Unit]:
         """The best unit with the neighbours that add to it: the sentence before or after that covers
         more of the question, and the bullets a sentence ending in ":" introduces."""
         same = [u for u in units if u.passage is best.passage]
+        if best.bullet and best.lead and self._text_coverage(best.lead, weights) >= \
+                self._text_coverage(best.text, weights):
+            # The question is about what the list is about ("de voornaamste punten zijn:"): the whole list.
+            lead = [u for u in same if not u.bullet and u.text == best.lead]
+            siblings = [u for u in same if u.bullet and u.lead == best.lead]
+            return (lead + siblings)[:MAX_BULLETS + 1]
         chosen = [best]
         covered = set(best.stems)
         total = sum(weights.values()) or 1.0
         for step in (-1, 1):
             i = best.position + step
             if 0 <= i < len(same) and not same[i].bullet:
-                gain = sum(w for t, w in weights.items() if t in same[i].stems and t not in covered) / total
+                gain = sum(w for c, w in weights.items()
+                           if not c.isdisjoint(same[i].stems) and c.isdisjoint(covered)) / total
                 anaphor = step == 1 and _ANAPHOR.match(same[i].text) and gain > 0
                 if gain >= NEIGHBOUR_GAIN or anaphor:
                     chosen.append(same[i])
@@ -175,7 +219,20 @@ class ExtractiveAnswerer:
             chosen.extend(following[:MAX_BULLETS])
         return chosen
 
-    def _per_agency(self, question: str, passages: list[Passage], units: list[Unit], weights: dict[str, float],
+    def _second_passage(self, first: Unit, units: list[Unit], weights: dict[frozenset[str], float],
+                        intent: Intent, question: str) -> list[Unit]:
+        """For a comparison, the agency's best sentence from another passage when it covers the question
+        about as well: an agency often measures in more than one way."""
+        others = [u for u in units if u.passage.chunk.agency == first.passage.chunk.agency
+                  and u.passage is not first.passage and u.passage.chunk.section != "question"]
+        if not others:
+            return []
+        best = max(others, key=lambda u: self._score(u, weights, intent, question, _neighbours(u, units)))
+        if _coverage(best, weights) < max(MIN_COVERAGE, 0.8 * _coverage(first, weights)):
+            return []
+        return [best]
+
+    def _per_agency(self, question: str, passages: list[Passage], units: list[Unit], weights: dict[frozenset[str], float],
                     intent: Intent) -> Answer:
         """One cited line per agency: for "compare", every agency the passages cover; for "which
         agencies", those whose passages answer."""
@@ -184,13 +241,14 @@ class ExtractiveAnswerer:
             agency = unit.passage.chunk.agency
             if not agency or unit.passage.chunk.section == "question":
                 continue
-            score = self._score(unit, weights, intent, question)
+            score = self._score(unit, weights, intent, question, _neighbours(unit, units))
             if agency not in best or score > best[agency][0]:
                 best[agency] = (score, unit)
         if not best:
             return _abstain(question, passages, "Geen passage gaat over wat gevraagd wordt.")
         top = max(s for s, _ in best.values())
         lines: list[str] = []
+        rows: list[dict[str, object]] = []
         chosen: list[Unit] = []
         for agency, (score, unit) in sorted(best.items(), key=lambda kv: kv[1][1].passage.rank):
             coverage = _coverage(unit, weights)
@@ -199,20 +257,39 @@ class ExtractiveAnswerer:
             if intent.kind == "compare" and coverage < MIN_COVERAGE / 2:
                 continue
             units_for_line = self._expand(unit, units, weights)
+            if intent.kind == "compare":
+                units_for_line += self._second_passage(unit, units, weights, intent, question)
             chosen.extend(units_for_line)
-            lines.append(f"- {_agency_label(unit.passage)}: {_render(units_for_line)}")
+            rendered = _render(units_for_line)
+            lines.append(f"- {_agency_label(unit.passage)}: {rendered}")
+            rows.append({
+                "agency": unit.passage.chunk.agency,
+                "agency_short": unit.passage.chunk.agency_short,
+                "method": rendered,
+                "key_figure": _key_figure(units_for_line),
+                "citations": sorted({u.passage.rank for u in units_for_line}),
+            })
         if not lines:
             return _abstain(question, passages, "Geen passage gaat over wat gevraagd wordt.")
-        return _answer(question, passages, "\n".join(lines), chosen)
+        answer = _answer(question, passages, "\n".join(lines), chosen)
+        return replace(answer, comparison=tuple(rows))
 
 
-class IdfLookup(Protocol):
-    def __call__(self, token: str) -> float: ...
-
-
-def _coverage(unit: Unit, weights: dict[str, float]) -> float:
+def _coverage(unit: Unit, weights: dict[frozenset[str], float]) -> float:
     total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in unit.stems) / total if total else 0.0
+    return sum(w for c, w in weights.items() if not c.isdisjoint(unit.stems)) / total if total else 0.0
+
+
+def _gain(other: Unit, unit: Unit, weights: dict[frozenset[str], float]) -> float:
+    """The share of the question that `other` covers and `unit` does not."""
+    total = sum(weights.values()) or 1.0
+    return sum(w for c, w in weights.items() if not c.isdisjoint(other.stems) and c.isdisjoint(unit.stems)) / total
+
+
+def _neighbours(unit: Unit, units: list[Unit]) -> tuple[Unit | None, Unit | None]:
+    same = [u for u in units if u.passage is unit.passage]
+    i = same.index(unit)
+    return (same[i - 1] if i > 0 else None, same[i + 1] if i + 1 < len(same) else None)
 
 
 def _fits(unit: Unit, intent: Intent) -> bool:
@@ -233,6 +310,21 @@ def _has_new_name(unit: Unit, question: str) -> bool:
     tokens = unit.text.split()
     return any((t[:1].isupper() or is_acronym(t)) and i > 0 and words(t) and words(t)[0] not in asked
                for i, t in enumerate(tokens))
+
+
+def _key_figure(units: list[Unit]) -> str:
+    """The first percentage, amount or number with its [n], as a comparison table's key figure."""
+    for unit in units:
+        match = _FIGURE.search(unit.text)
+        if match:
+            return f"{match.group(0)} [{unit.passage.rank}]"
+    return ""
+
+
+def _context(passage: Passage) -> str:
+    """What a sentence means in its place: the document's title and agency."""
+    chunk = passage.chunk
+    return f"{chunk.title} {chunk.agency} {chunk.agency_short}"
 
 
 def _haystack(passage: Passage) -> str:

@@ -3,6 +3,7 @@ files, ask a question."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -10,28 +11,17 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from .answer import Answerer, ExtractiveAnswerer
-from .errors import AssistantError, InputError, LoadError
-from .index import Index, IngestReport, open_client
-from .load import find_files, load_file
+from .errors import AssistantError, InputError
+from .index import Index, open_client
+from .ingest import Failure, FileResult, IngestResult, Progress, ingest_paths
 from .question import analyze_question
 from .retrieve import Filters, per_agency, rerank, resolve_filters, retrieve
 from .settings import Settings
-from .types import Answer, Document, Passage
+from .types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Failure:
-    path: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    report: IngestReport
-    failures: tuple[Failure, ...] = ()
-    files: int = 0
+PER_AGENCY = 3  # passages an agency contributes to a comparison or a list across agencies
 
 
 @dataclass
@@ -44,7 +34,7 @@ class Assistant:
 
     def __post_init__(self) -> None:
         if self.answerer is None:
-            self.answerer = ExtractiveAnswerer(self.index.analyzer, self.index.idf)
+            self.answerer = ExtractiveAnswerer(self.index.analyzer, self.index.idf, self.index.document_frequency.__getitem__)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embeddings | None = None, answerer: Answerer | None = None,
@@ -66,32 +56,15 @@ class Assistant:
 
     # -- ingest ----------------------------------------------------------------------------------
 
-    def ingest(self, paths: Iterable[Path], on_file: Callable[[Path, str], None] | None = None) -> IngestResult:
-        """Load, chunk, embed and store every readable file; unreadable ones are reported, not fatal."""
-        files = find_files(list(paths))
-        failures: list[Failure] = []
-        documents: list[Document] = []
-        seen: dict[str, str] = {}
-        for path in files:
-            try:
-                docs = load_file(path)
-            except LoadError as exc:
-                failures.append(Failure(str(path), str(exc)))
-                if on_file:
-                    on_file(path, f"mislukt: {exc}")
-                continue
-            for doc in docs:
-                if doc.id in seen and seen[doc.id] != doc.source:
-                    failures.append(Failure(str(path), f"document id {doc.id!r} also in {seen[doc.id]}; skipped"))
-                    continue
-                seen[doc.id] = doc.source
-                documents.append(doc)
-            if on_file:
-                on_file(path, f"{len(docs)} document(en)")
-        report = self.index.add_documents(documents)
-        return IngestResult(report, tuple(failures), len(files))
+    def ingest(self, paths: Iterable[Path], on_file: Callable[[FileResult], None] | None = None,
+               on_progress: Callable[[Progress], None] | None = None, prune: bool = False) -> IngestResult:
+        """Read, chunk, embed and store every file under `paths`; a file that cannot be read is reported in
+        the result (and to `on_file` as it happens), not fatal. Searchable as soon as this returns."""
+        return ingest_paths(self.index, paths, max_file_bytes=self.settings.max_file_mb * 1_000_000,
+                            prune=prune, on_file=on_file, on_progress=on_progress)
 
     def remove(self, doc_ids: Sequence[str]) -> int:
+        """Take documents out of the index by id; returns how many were there."""
         return self.index.remove_documents(doc_ids)
 
     # -- ask -------------------------------------------------------------------------------------
@@ -106,10 +79,10 @@ class Assistant:
         filters = resolve_filters(self.index, agencies, doc_ids)
         intent = analyze_question(question)
         if intent.kind in ("compare", "list"):
-            passages = _interleave(per_agency(self.index, question, 2, filters), k)
+            passages = _interleave(per_agency(self.index, question, PER_AGENCY, filters), k)
         else:
             passages = retrieve(self.index, question, k, filters)
-        answer = self.answerer(question, passages, intent)
+        answer = cited_first(self.answerer(question, passages, intent))
         notices = list(answer.notices)
         if filters:
             notices.append(f"Filter toegepast: {filters.describe()}.")
@@ -129,13 +102,38 @@ def check_question(question: str, limit: int) -> str:
 
 
 def _interleave(groups: dict[str, list[Passage]], k: int) -> list[Passage]:
-    """Round-robin over the agencies' best passages, so every agency is among the first; at least one
-    passage per agency even when k is smaller."""
+    """Round-robin over the agencies' best passages, so every agency is among the first. A comparison
+    shows all of them (PER_AGENCY an agency), so k is a minimum here."""
     ordered = sorted(groups.values(), key=lambda ps: -ps[0].score)
     merged: list[Passage] = []
     for depth in range(max((len(ps) for ps in ordered), default=0)):
         merged.extend(ps[depth] for ps in ordered if depth < len(ps))
-    return rerank(merged[:max(k, len(ordered))])
+    return rerank(merged[:max(k, len(merged))])
+
+
+def cited_first(answer: Answer) -> Answer:
+    """Number the cited passages first, in the order the answer cites them, then the others by rank,
+    and rewrite the answer's [n] to match: the reader's [1] is the first source, not the fifth."""
+    lines = [[int(n) for n in re.findall(r"\[(\d+)\]", line)] for line in answer.text.split("\n")]
+    # A comparison cites per line: every line's first source comes before any line's second one.
+    order = [line[depth] for depth in range(max(map(len, lines), default=0)) for line in lines if depth < len(line)]
+    by_rank = {p.rank: p for p in answer.passages}
+    cited = [n for n in dict.fromkeys(order) if n in by_rank]
+    new_order = cited + [p.rank for p in answer.passages if p.rank not in cited]
+    mapping = {old: new for new, old in enumerate(new_order, 1)}
+    if all(old == new for old, new in mapping.items()):
+        return answer
+
+    def renumber(text: str) -> str:
+        return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
+
+    passages = tuple(replace(by_rank[old], rank=new) for new, old in enumerate(new_order, 1))
+    new_by_rank = {p.rank: p for p in passages}
+    citations = tuple(Citation(mapping[c.n], new_by_rank[mapping[c.n]]) for c in answer.citations)
+    rows = tuple({**row, "method": renumber(str(row["method"])), "key_figure": renumber(str(row["key_figure"])),
+                  "citations": sorted(mapping[n] for n in row["citations"])} for row in answer.comparison)
+    return replace(answer, text=renumber(answer.text), passages=passages,
+                   citations=tuple(sorted(citations, key=lambda c: c.n)), comparison=rows)
 
 
 def _load_embedder(settings: Settings) -> Embeddings:
@@ -144,4 +142,4 @@ def _load_embedder(settings: Settings) -> Embeddings:
     return load_embedder(settings.embedding_model, settings.batch_size)
 
 
-__all__ = ["Assistant", "AssistantError", "Failure", "IngestResult", "check_question"]
+__all__ = ["Assistant", "AssistantError", "Failure", "FileResult", "IngestResult", "Progress", "check_question"]

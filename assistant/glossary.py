@@ -116,3 +116,49 @@ ENGLISH_TO_DUTCH: dict[str, tuple[str, ...]] = {
     "domestic": ("binnenlands",),
     "administration": ("bestuur", "administratie"),
 }
+
+# Irregular Dutch forms -> the infinitive, so "gekozen", "koos" and "keuze" meet "kiezen".
+_STRONG_VERBS: dict[str, tuple[str, ...]] = {
+    "kiezen": ("koos", "kozen", "gekozen", "keuze", "keuzes"),
+    "doen": ("deed", "deden", "gedaan"),
+    "gaan": ("ging", "gingen", "gegaan"),
+    "zien": ("zag", "zagen", "gezien"),
+    "nemen": ("nam", "namen", "genomen"),
+    "geven": ("gaf", "gaven", "gegeven"),
+    "bieden": ("bood", "boden", "geboden"),
+    "vinden": ("vond", "vonden", "gevonden"),
+    "krijgen": ("kreeg", "kregen", "gekregen"),
+    "brengen": ("bracht", "brachten", "gebracht"),
+    "denken": ("dacht", "dachten", "gedacht"),
+    "zoeken": ("zocht", "zochten", "gezocht"),
+    "schrijven": ("schreef", "schreven", "geschreven"),
+    "blijven": ("bleef", "bleven", "gebleven"),
+    "houden": ("hield", "hielden", "gehouden"),
+    "komen": ("kwam", "kwamen", "gekomen"),
+    "staan": ("stond", "stonden", "gestaan"),
+    "liggen": ("lag", "lagen", "gelegen"),
+    "sluiten": ("sloot", "sloten", "gesloten"),
+    "beginnen": ("begon", "begonnen"),
+    "stijgen": ("steeg", "stegen", "gestegen"),
+    "dragen": ("droeg", "droegen", "gedragen"),
+    "lopen": ("liep", "liepen", "gelopen"),
+    "verlopen": ("verliep", "verliepen"),
+    "ontvangen": ("ontving", "ontvingen"),
+    "beslissen": ("beslissing", "besliste"),
+    "verzenden": ("verzond", "verzonden"),
+    "onderzoeken": ("onderzocht", "onderzochten"),
+}
+DUTCH_LEMMAS: dict[str, str] = {form: verb for verb, forms in _STRONG_VERBS.items() for form in forms}
+
+# Words that mean the same in questions about measuring satisfaction: asking how an agency "meet"
+# (measures) should find where it "peilt" (gauges) or "bevraagt" (surveys).
+DUTCH_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "meten": ("peilen", "bevragen", "bevraging", "meting", "monitoren", "enquete", "survey", "websurvey",
+              "websurveys", "feedback"),
+    "meting": ("peiling", "bevraging", "meten", "enquete", "survey", "websurveys"),
+    "bevraging": ("enquete", "survey", "websurveys", "peiling", "meting"),
+    "methode": ("manier", "aanpak", "instrument", "wijze"),
+    "enquete": ("bevraging", "vragenlijst", "survey"),
+    "resultaten": ("uitkomsten", "cijfers", "bevindingen"),
+    "klant": ("burger", "gebruiker"),
+}

@@ -6,6 +6,12 @@ a hash of it (what makes re-ingesting an unchanged document a no-op). The BM25 i
 the chunks collection whenever the index is opened or changed, so the two can never disagree. The
 chunks collection's metadata records the settings that shaped the index; opening it with others is
 an IndexMismatchError, never silently mixed vectors.
+
+Crash safety: a document's record (with its hash) is written only after all its chunks, and an updated
+document's old record is deleted before its chunks change. So a document with a record has all its
+chunks, whatever moment a crash (or kill -9) hits; chunks without a record are left-overs of a cut-off
+ingest: readers ignore them and the next write (`repair`) deletes them, and the re-run ingests those
+documents again, as new.
 """
 from __future__ import annotations
 
@@ -13,9 +19,10 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from itertools import islice
 from typing import Any
 
 import bm25s
@@ -26,7 +33,7 @@ from langchain_core.embeddings import Embeddings
 from .chunk import split_into_chunks
 from .errors import IndexMismatchError, IndexMissingError
 from .settings import Settings
-from .text import Analyzer
+from .text import Analyzer, words
 from .types import Chunk, Document, Section
 
 log = logging.getLogger(__name__)
@@ -43,6 +50,28 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     chunks: int = 0  # chunks written
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one document given to `Index.add_documents`."""
+
+    doc_id: str
+    source: str
+    status: str  # "added", "updated" or "unchanged"
+    chunks: int = 0  # chunks written
+
+
+@dataclass(frozen=True)
+class _Pending:
+    doc: Document
+    chunks: list[Chunk]
+    digest: str
+    stored: bool  # the index holds an older version
+
+
+# Documents whose stored hashes are looked up in one call.
+LOOKUP_BATCH = 256
 
 
 def open_client(index_dir: Path, create: bool) -> chromadb.ClientAPI:
@@ -79,6 +108,7 @@ class Index:
         self._documents = client.get_or_create_collection(
             DOCUMENTS, embedding_function=None, configuration={"hnsw": {"space": "l2"}},
         )
+        self._max_write = client.get_max_batch_size()  # Chroma's limit on ids per call
         self.chunks: list[Chunk] = []
         self._position: dict[str, int] = {}
         self._bm25: bm25s.BM25 | None = None
@@ -89,12 +119,16 @@ class Index:
 
     def refresh(self) -> None:
         """Reload the chunks from Chroma and rebuild BM25 from them."""
+        # Records before chunks: a record read here had all its chunks written before it.
+        recorded = set(self._documents.get(include=[])["ids"])
         got = self._chunks.get(include=["documents", "metadatas"])
         chunks = [_to_chunk(i, t or "", m or {}) for i, t, m in
                   zip(got["ids"], got["documents"] or [], got["metadatas"] or [])]
+        chunks = [c for c in chunks if c.doc_id in recorded]  # the rest are left-overs of a cut-off ingest
         chunks.sort(key=lambda c: (c.doc_id, c.start, c.id))
         self.chunks = chunks
         self._position = {c.id: i for i, c in enumerate(chunks)}
+        self.analyzer.set_vocabulary({w for c in chunks for w in words(c.indexed_text)})
         tokens = [self.analyzer.tokens(c.indexed_text) for c in chunks]
         self.document_frequency = Counter(t for toks in tokens for t in set(toks))
         if chunks:
@@ -121,8 +155,9 @@ class Index:
         sections = tuple(Section(*s) for s in json.loads(str(meta.pop("_sections", "[]"))))
         meta.pop("_hash", None)
         title = str(meta.pop("_title", ""))
+        source = str(meta.pop("_source", ""))
         return Document(id=doc_id, text=(got["documents"] or [""])[0] or "", title=title,
-                        metadata=meta, sections=sections)
+                        metadata=meta, sections=sections, source=source)
 
     def agencies(self) -> dict[str, str]:
         """Full agency name -> short form, for every agency in the index."""
@@ -149,7 +184,8 @@ class Index:
             return []
         got = self._chunks.query(query_embeddings=[list(vector)], n_results=min(k, len(self.chunks)),
                                  where=where, include=["distances"])
-        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], (got["distances"] or [[]])[0])]
+        # An id unknown to self.chunks is a left-over of a cut-off ingest (see the module docstring).
+        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], (got["distances"] or [[]])[0]) if i in self._position]
 
     def mask(self, agencies: Iterable[str] = (), doc_ids: Iterable[str] = ()) -> np.ndarray | None:
         agencies, doc_ids = set(agencies), set(doc_ids)
@@ -160,58 +196,128 @@ class Index:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def add_documents(self, documents: Iterable[Document]) -> IngestReport:
-        """Add new documents, replace changed ones, skip unchanged ones; BM25 follows."""
-        added = updated = unchanged = written = 0
-        for doc in documents:
-            digest = document_hash(doc, self.settings)
-            old = self._documents.get(ids=[doc.id], include=["metadatas"])
-            if old["ids"] and (old["metadatas"] or [{}])[0].get("_hash") == digest:
-                unchanged += 1
-                continue
-            chunks = split_into_chunks(doc, self.settings.chunk_size, self.settings.chunk_overlap)
-            written += self._write(doc, chunks, digest)
-            if old["ids"]:
-                updated += 1
-            else:
-                added += 1
-        if added or updated:
-            self.refresh()
-        return IngestReport(added, updated, unchanged, written)
+    def add_documents(self, documents: Iterable[Document],
+                      on_written: Callable[[list[Outcome]], None] | None = None) -> IngestReport:
+        """Add new documents, replace changed ones, skip unchanged ones; BM25 follows.
+
+        Documents are read from the iterable as they come; their chunks are embedded and written
+        `settings.write_batch` at a time, and `on_written` hears of each batch once it is stored.
+        """
+        self.repair()
+        counts: Counter[str] = Counter()
+        pending: list[_Pending] = []
+
+        def flush() -> None:
+            if pending:
+                outcomes = self._write(pending)
+                counts.update(o.status for o in outcomes)
+                counts["chunks"] += sum(o.chunks for o in outcomes)
+                pending.clear()
+                if on_written:
+                    on_written(outcomes)
+
+        try:
+            for group in _batched(iter(documents), LOOKUP_BATCH):
+                stored = self._stored_hashes([doc.id for doc in group])
+                skipped: list[Outcome] = []
+                for doc in group:
+                    digest = document_hash(doc, self.settings)
+                    if stored.get(doc.id) == digest:
+                        skipped.append(Outcome(doc.id, doc.source, "unchanged"))
+                        continue
+                    if any(p.doc.id == doc.id for p in pending):
+                        flush()  # the same id twice: the later one replaces the earlier, as in two runs
+                    chunks = split_into_chunks(doc, self.settings.chunk_size, self.settings.chunk_overlap)
+                    pending.append(_Pending(doc, chunks, digest, doc.id in stored))
+                    if sum(len(p.chunks) for p in pending) >= self.settings.write_batch:
+                        flush()
+                if skipped:
+                    counts["unchanged"] += len(skipped)
+                    if on_written:
+                        on_written(skipped)
+            flush()
+        finally:
+            if counts["added"] or counts["updated"]:
+                self.refresh()
+        return IngestReport(counts["added"], counts["updated"], counts["unchanged"], counts["chunks"])
 
     def remove_documents(self, doc_ids: Iterable[str]) -> int:
-        removed = 0
-        for doc_id in doc_ids:
-            if self._documents.get(ids=[doc_id], include=[])["ids"]:
-                self._chunks.delete(where={"doc_id": doc_id})
-                self._documents.delete(ids=[doc_id])
-                removed += 1
-        if removed:
+        """Take documents and their chunks out; returns how many were there."""
+        self.repair()
+        wanted = list(dict.fromkeys(doc_ids))
+        present = [i for i in self._documents.get(ids=wanted, include=[])["ids"]] if wanted else []
+        for batch in _batched(iter(present), self._max_batch()):
+            # Record first: a crash between the two deletes leaves record-less chunks, which `repair` removes.
+            self._documents.delete(ids=batch)
+            self._chunks.delete(where={"doc_id": {"$in": batch}})
+        if present:
             self.refresh()
-        return removed
+        return len(present)
 
-    def _write(self, doc: Document, chunks: list[Chunk], digest: str) -> int:
-        stale = set(self._chunks.get(where={"doc_id": doc.id}, include=[])["ids"]) - {c.id for c in chunks}
-        if stale:
-            self._chunks.delete(ids=sorted(stale))
-        size = self.settings.batch_size * 8
+    def sources(self) -> dict[str, str]:
+        """Document id -> the file it was read from (absolute path), for pruning removed files."""
+        got = self._documents.get(include=["metadatas"])
+        return {i: str((m or {}).get("_source", "")) for i, m in zip(got["ids"], got["metadatas"] or [])}
+
+    def repair(self) -> int:
+        """Delete the chunks of documents whose ingest was cut off (they have no record); returns how many."""
+        recorded = set(self._documents.get(include=[])["ids"])
+        got = self._chunks.get(include=["metadatas"])
+        orphans = [i for i, m in zip(got["ids"], got["metadatas"] or []) if (m or {}).get("doc_id") not in recorded]
+        for batch in _batched(iter(orphans), self._max_batch()):
+            self._chunks.delete(ids=batch)
+        if orphans:
+            log.warning("removed %d chunks left by an ingest that was cut off", len(orphans))
+        return len(orphans)
+
+    def _write(self, pending: list[_Pending]) -> list[Outcome]:
+        chunks = [c for p in pending for c in p.chunks]
+        # The slow part first, before the store changes: the window in which a crash leaves work undone is
+        # the few writes below, and what it leaves is repaired on the next run (see the module docstring).
+        vectors = self.embedder.embed_documents([c.indexed_text for c in chunks]) if chunks else []
+        doc_ids = [p.doc.id for p in pending]
+        replaced = [p.doc.id for p in pending if p.stored]
+        if replaced:
+            self._documents.delete(ids=replaced)
+        keep = {c.id for c in chunks}
+        stale = [i for i in self._chunks.get(where={"doc_id": {"$in": doc_ids}}, include=[])["ids"] if i not in keep]
+        for batch in _batched(iter(stale), self._max_batch()):
+            self._chunks.delete(ids=batch)
+        size = self._max_batch()
         for i in range(0, len(chunks), size):
             batch = chunks[i:i + size]
-            vectors = self.embedder.embed_documents([c.indexed_text for c in batch])
-            self._chunks.upsert(ids=[c.id for c in batch], embeddings=vectors,
-                                documents=[c.text for c in batch],
-                                metadatas=[_chunk_metadata(c) for c in batch])
-        # Written last: a document whose hash is stored has all its chunks.
-        meta = {**doc.metadata, "_hash": digest, "_title": doc.title,
-                "_sections": json.dumps([[s.name, s.start, s.end] for s in doc.sections])}
-        self._documents.upsert(ids=[doc.id], embeddings=[[0.0]], documents=[doc.text], metadatas=[meta])
-        return len(chunks)
+            self._chunks.upsert(ids=[c.id for c in batch], embeddings=vectors[i:i + size],
+                                documents=[c.text for c in batch], metadatas=[_chunk_metadata(c) for c in batch])
+        # Written last: a document whose record is stored has all its chunks.
+        records = [p.doc for p in pending]
+        self._documents.upsert(
+            ids=doc_ids, embeddings=[[0.0]] * len(records), documents=[d.text for d in records],
+            metadatas=[_document_metadata(p.doc, p.digest) for p in pending],
+        )
+        return [Outcome(p.doc.id, p.doc.source, "updated" if p.stored else "added", len(p.chunks)) for p in pending]
+
+    def _stored_hashes(self, doc_ids: list[str]) -> dict[str, str]:
+        got = self._documents.get(ids=doc_ids, include=["metadatas"])
+        return {i: str((m or {}).get("_hash", "")) for i, m in zip(got["ids"], got["metadatas"] or [])}
+
+    def _max_batch(self) -> int:
+        return int(self._max_write)
 
 
 def document_hash(doc: Document, settings: Settings) -> str:
     payload = json.dumps([doc.id, doc.title, doc.text, sorted(doc.metadata.items()),
                           settings.chunk_size, settings.chunk_overlap], ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _document_metadata(doc: Document, digest: str) -> dict[str, Any]:
+    return {**doc.metadata, "_hash": digest, "_title": doc.title, "_source": doc.source,
+            "_sections": json.dumps([[s.name, s.start, s.end] for s in doc.sections])}
+
+
+def _batched(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    while batch := list(islice(items, size)):
+        yield batch
 
 
 def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:

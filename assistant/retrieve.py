@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 from .index import Index
-from .text import fold
+from .text import fold, is_english
 from .types import Chunk, Passage
 
 # A passage from the question side of a written question restates what was asked; the answer side
@@ -76,7 +76,9 @@ def retrieve(index: Index, question: str, k: int, filters: Filters = Filters(), 
     """The k best passages for a question, best first, ranks from 1 and scores in [0, 1]."""
     settings = index.settings
     candidates = max(candidates or settings.candidates, k)
-    weight = settings.bm25_weight if bm25_weight is None else bm25_weight
+    if bm25_weight is None:
+        bm25_weight = settings.bm25_weight_english if is_english(question) else settings.bm25_weight
+    weight = bm25_weight
     doc_ids = _filtered_doc_ids(index, filters)
     if doc_ids is not None and not doc_ids:
         return []

@@ -1,14 +1,22 @@
-"""Words -> stems, shared by BM25, the answerer's sentence matching and its question analysis."""
+"""Words -> stems, shared by BM25, the answerer's sentence matching and its question analysis.
+
+Dutch glues words into compounds ("klanttevredenheidsmeting"); a question that says "meting van
+de klanttevredenheid" must still find it. The Decompounder splits a long word into words the index
+itself contains (klant + tevredenheid + meting), with the linking "s" or "en" between them; a token
+stream carries the whole word's stem and its parts' stems.
+"""
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import Stemmer
-from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN
+from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_EN_PLUS
 
-from .glossary import ENGLISH_TO_DUTCH
+from .glossary import DUTCH_LEMMAS, DUTCH_SYNONYMS, ENGLISH_TO_DUTCH
 
 # Numbers keep their inner dots and commas ("15.087", "2,5"), so an amount is one token.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:[&'][^\W\d_]+)*", re.U)
@@ -19,6 +27,7 @@ _QUESTION_WORDS = {
     "is", "are", "was", "were", "the", "of", "in", "on", "for", "a", "an", "and", "to", "its", "their",
 }
 STOPWORDS = frozenset(STOPWORDS_DUTCH) | frozenset(STOPWORDS_EN) | _QUESTION_WORDS
+MIN_PART = 4  # shortest word a compound is split into: "kind", "klant"; not "web", "ad"
 
 
 def fold(text: str) -> str:
@@ -31,25 +40,95 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
-class Analyzer:
-    """Tokenise, drop stop words, stem with Snowball (PyStemmer)."""
+@dataclass(frozen=True)
+class Concept:
+    """One idea of a question: the stems of its own word, and all stems that express it."""
 
-    def __init__(self, stemmer: str = "dutch") -> None:
+    own: frozenset[str]
+    stems: frozenset[str]
+
+
+_DUTCH_ONLY = frozenset(STOPWORDS_DUTCH) - frozenset(STOPWORDS_EN)
+_ENGLISH_ONLY = frozenset(STOPWORDS_EN_PLUS) - frozenset(STOPWORDS_DUTCH)
+
+
+def is_english(text: str) -> bool:
+    """More English than Dutch function words ("the", "which", "did" against "de", "welke", "het")."""
+    tokens = words(text)
+    return sum(t in _ENGLISH_ONLY for t in tokens) > sum(t in _DUTCH_ONLY for t in tokens)
+
+
+class Decompounder:
+    """Splits a compound into words of a vocabulary, longest first part first."""
+
+    def __init__(self, vocabulary: Collection[str] = ()) -> None:
+        self.vocabulary = frozenset(w for w in vocabulary if len(w) >= MIN_PART and not w.isdigit())
+        self.split = lru_cache(maxsize=200_000)(self._split)
+
+    def _known(self, word: str) -> bool:
+        # "verbeter" in "verbeterpunten" is the verb "verbeteren" without its ending.
+        return word in self.vocabulary or word + "en" in self.vocabulary
+
+    def _split(self, word: str) -> tuple[str, ...]:
+        """The parts of `word`, or () when it is not a compound of known words."""
+        if len(word) < 2 * MIN_PART or not word.isalpha():
+            return ()
+        for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
+            head, rest = word[:cut], word[cut:]
+            if not self._known(head):
+                continue
+            for link in ("", "s", "en", "e"):  # tevredenheid|s|meting, klant|en|tevredenheid
+                if not rest.startswith(link) or len(rest) - len(link) < MIN_PART:
+                    continue
+                tail = rest[len(link):]
+                tail_parts = (tail,) if self._known(tail) else self.split(tail)
+                if tail_parts:
+                    return (*(self.split(head) or (head,)), *tail_parts)
+        return ()
+
+
+class Analyzer:
+    """Tokenise, drop stop words, bring irregular forms to their lemma, split compounds, stem (Snowball)."""
+
+    def __init__(self, stemmer: str = "dutch", vocabulary: Collection[str] = ()) -> None:
         try:
             self._stemmer = Stemmer.Stemmer(stemmer)
         except KeyError as exc:
             raise ValueError(f"unknown stemmer {stemmer!r}; try 'dutch' or 'dutch_porter'") from exc
-        self._stem = lru_cache(maxsize=200_000)(self._stemmer.stemWord)
+        self.stem = lru_cache(maxsize=500_000)(self._stemmer.stemWord)
+        self.decompounder = Decompounder(vocabulary)
+
+    def set_vocabulary(self, vocabulary: Iterable[str]) -> None:
+        self.decompounder = Decompounder(set(vocabulary))
+
+    def content_words(self, text: str) -> list[str]:
+        return [DUTCH_LEMMAS.get(w, w) for w in words(text)
+                if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
     def tokens(self, text: str) -> list[str]:
-        """Index-side tokens: every content word, stemmed, in order."""
-        return [self._stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+        """Index-side tokens: every content word's stem, then its compound parts' stems."""
+        out: list[str] = []
+        for word in self.content_words(text):
+            out.append(self.stem(word))
+            out.extend(self.stem(p) for p in self.decompounder.split(word))
+        return out
+
+    def concepts(self, text: str) -> list[Concept]:
+        """What a question asks about, one Concept per idea: a compound gives one idea per part, an
+        English word its Dutch translations, a Dutch word its synonyms."""
+        out: list[Concept] = []
+        for word in dict.fromkeys(self.content_words(text)):
+            for part in self.decompounder.split(word) or (word,):
+                own = frozenset(self.tokens(part) or [self.stem(part)])
+                others = {*DUTCH_SYNONYMS.get(part, ()), *ENGLISH_TO_DUTCH.get(part, ())}
+                stems = own | {s for alt in others for s in self.tokens(alt) or [self.stem(alt)]}
+                if all(c.stems != stems for c in out):
+                    out.append(Concept(own, frozenset(stems)))
+        return out
 
     def query_tokens(self, text: str) -> list[str]:
-        """Question-side tokens: as `tokens`, plus Dutch words for English ones, so an English question
-        finds Dutch passages."""
+        """Question-side BM25 tokens: the words' own stems and their concepts' alternatives."""
         out = self.tokens(text)
-        for word in words(text):
-            for dutch in ENGLISH_TO_DUTCH.get(word, ()):
-                out.extend(self.tokens(dutch))
+        for concept in self.concepts(text):
+            out.extend(s for s in sorted(concept.stems) if s not in out)
         return out
