@@ -95,6 +95,8 @@ def render_answer(answer: Answer, turn: int, question: str, text: str | None = N
         if answer.citations:
             parts.append('<div class="hint">Klik op een [n] om de passage in haar document te zien.</div>')
     css = "answer" if answer.answered else "answer not-answered"
+    if not final:
+        css += " streaming"
     return f'<div class="{css}">{"".join(parts)}</div>'
 
 

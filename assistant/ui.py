@@ -30,11 +30,11 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = [
+EXAMPLES = [  # each answered, with citations, from the shipped corpus
     "Hoe meet Kind en Gezin de klanttevredenheid?",
-    "Hoe meet het Agentschap Integratie en Inburgering de klanttevredenheid?",
-    "Wat zijn de verbeterpunten bij het Agentschap Binnenlands Bestuur?",
-    "Vergelijk de meetmethode van elk agentschap.",
+    "Hoeveel respondenten waren er bij het Agentschap Integratie en Inburgering?",
+    "Wat is de algemene tevredenheid bij het Agentschap Binnenlands Bestuur?",
+    "Vergelijk hoe de agentschappen de klanttevredenheid meten.",
 ]
 PLACEHOLDER = ("**Stel een vraag over de schriftelijke parlementaire vragen en de antwoorden van de ministers.**<br>"
                "Elk antwoord citeert de passages waarop het steunt: klik op een [n] om de passage in haar "
@@ -232,7 +232,7 @@ class Chat:
     # -- the page ----------------------------------------------------------------------------------
 
     def build(self) -> gr.Blocks:
-        with gr.Blocks(title="Parlementaire vragen") as app:
+        with gr.Blocks(title="Parlementaire vragen", analytics_enabled=False) as app:
             session = gr.State(Session())
             gr.Markdown("## Vragen over schriftelijke parlementaire vragen en antwoorden")
             if self.problem:
