@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from .question import Intent, analyze_question, is_acronym, name_is_mentioned
-from .text import Analyzer, words
+from .question import Intent, analyze_question, name_is_mentioned
+from .glossary import ENGLISH_TO_DUTCH
+from .text import Analyzer, fold, words
 from .types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,10 @@ LIST_RELATIVE = 0.6
 # A neighbouring sentence joins the answer when it adds this share of the question's weight.
 NEIGHBOUR_GAIN = 0.1
 MAX_BULLETS = 8
+# Further passages an explanation ("Hoe meet ...?") may draw on besides its best one.
+MORE_WAYS = 2
+# "12 interne “Heerlijk Helder” leerinitiatieven": the counted word may follow its number by four words.
+COUNT_WINDOW = 4
 
 _BULLET = re.compile(r"\s*[•\uf0b7▪◦●]\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘(]?[A-ZÀ-Ý0-9])")
@@ -134,15 +139,22 @@ class ExtractiveAnswerer:
             unit.stems = set(self.analyzer.tokens(f"{unit.lead} {unit.text}")) | context[unit.passage.chunk.id]
         if intent.kind in ("compare", "list"):
             return self._per_agency(question, passages, units, weights, intent)
+        if not intent.about_question:
+            # The question side of a document says what a member asked, not what is so.
+            units = [u for u in units if u.passage.chunk.section != "question"] or units
         scored = [(self._score(u, weights, intent, question, _neighbours(u, units)), u)
-                  for u in units if _fits(u, intent)]
+                  for u in units if _fits(u, intent) and self._counts(u, intent)]
         if not scored:
-            what = {"amount": "geen bedrag", "date": "geen datum", "number": "geen aantal"}.get(intent.wants, "niets")
+            what = {"amount": "geen bedrag", "date": "geen datum",
+                    "number": f"geen aantal {intent.counted}".rstrip()}.get(intent.wants, "niets")
             return _abstain(question, passages, f"De passages over dit onderwerp geven {what}.")
-        score, best = max(scored, key=lambda su: (su[0], -su[1].passage.rank, -su[1].position))
-        if _coverage(best, weights) < MIN_COVERAGE:
+        scored.sort(key=lambda su: (-su[0], su[1].passage.rank, su[1].position))
+        score, best = scored[0]
+        if _window_coverage(best, units, weights) < MIN_COVERAGE:
             return _abstain(question, passages, "Geen passage gaat over wat gevraagd wordt.")
         chosen = self._expand(best, units, weights)
+        if intent.wants == "" and intent.kind == "single":
+            chosen += self._more_ways(best, scored, units, weights)
         prefix = ""
         if intent.asks_agency and best.passage.chunk.agency:
             prefix = f"{_agency_label(best.passage)}: "
@@ -219,6 +231,47 @@ class ExtractiveAnswerer:
             chosen.extend(following[:MAX_BULLETS])
         return chosen
 
+    def _counts(self, unit: Unit, intent: Intent) -> bool:
+        """For "Hoeveel X ...?": a number in the sentence counts X when X follows it within a few words
+        ("180 experten"), or X stands before it in a clause that introduces it ("medewerkers: 1.203"),
+        or in the line that introduces the sentence. A number beside other things counts those."""
+        if not intent.counted:
+            return True
+        wanted = set(self.analyzer.tokens(intent.counted))
+        for word in words(intent.counted):
+            for english in ENGLISH_TO_DUTCH.get(word, ()):
+                wanted |= set(self.analyzer.tokens(english))
+        if words(intent.counted)[:1] in (["procent"], ["percent"], ["percentage"]):
+            return "%" in unit.text or "procent" in fold(unit.text)
+        if not wanted or not wanted.isdisjoint(self.analyzer.tokens(unit.lead)):
+            return True
+        for match in re.finditer(r"\d+(?:[.,]\d+)*\s*%?", unit.text):
+            after = " ".join(unit.text[match.end():].split()[:COUNT_WINDOW])
+            clause = unit.text[:match.start()].rstrip()
+            before = clause.rsplit(".", 1)[-1] if clause.endswith(":") else ""
+            if not wanted.isdisjoint(self.analyzer.tokens(after)) or \
+                    not wanted.isdisjoint(self.analyzer.tokens(before)):
+                return True
+        return False
+
+    def _more_ways(self, best: Unit, scored: list[tuple[float, Unit]], units: list[Unit],
+                   weights: dict[frozenset[str], float]) -> list[Unit]:
+        """For a "how" or "what" question, up to MORE_WAYS further sentences from other passages that
+        answer as fully: "Hoe meet X ...?" often has several answers, each in its own passage."""
+        floor = max(MIN_COVERAGE, 0.9 * _window_coverage(best, units, weights))
+        used = {best.passage.chunk.id}
+        more: list[Unit] = []
+        for _, unit in scored[1:]:
+            if len(more) >= MORE_WAYS:
+                break
+            if unit.passage.chunk.id in used or unit.passage.chunk.section == "question" \
+                    or unit.passage.chunk.agency != best.passage.chunk.agency:
+                continue
+            if _coverage(unit, weights) >= floor:
+                more.append(unit)
+                used.add(unit.passage.chunk.id)
+        return more
+
     def _second_passage(self, first: Unit, units: list[Unit], weights: dict[frozenset[str], float],
                         intent: Intent, question: str) -> list[Unit]:
         """For a comparison, the agency's best sentence from another passage when it covers the question
@@ -286,6 +339,12 @@ def _gain(other: Unit, unit: Unit, weights: dict[frozenset[str], float]) -> floa
     return sum(w for c, w in weights.items() if not c.isdisjoint(other.stems) and c.isdisjoint(unit.stems)) / total
 
 
+def _window_coverage(unit: Unit, units: list[Unit], weights: dict[frozenset[str], float]) -> float:
+    """Coverage of the sentence together with the better of its two neighbours."""
+    gains = [_gain(n, unit, weights) for n in _neighbours(unit, units) if n is not None and not n.bullet]
+    return _coverage(unit, weights) + max(gains, default=0.0)
+
+
 def _neighbours(unit: Unit, units: list[Unit]) -> tuple[Unit | None, Unit | None]:
     same = [u for u in units if u.passage is unit.passage]
     i = same.index(unit)
@@ -305,11 +364,10 @@ def _fits(unit: Unit, intent: Intent) -> bool:
 
 
 def _has_new_name(unit: Unit, question: str) -> bool:
-    """A capitalised word or acronym inside the sentence that the question does not contain."""
+    """A capitalised word or acronym inside the sentence (not its first word) that the question lacks."""
     asked = set(words(question))
-    tokens = unit.text.split()
-    return any((t[:1].isupper() or is_acronym(t)) and i > 0 and words(t) and words(t)[0] not in asked
-               for i, t in enumerate(tokens))
+    names = re.findall(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-Ý][\w&-]+", unit.text)
+    return any(fold(name) not in asked for name in names)
 
 
 def _key_figure(units: list[Unit]) -> str:
@@ -322,9 +380,10 @@ def _key_figure(units: list[Unit]) -> str:
 
 
 def _context(passage: Passage) -> str:
-    """What a sentence means in its place: the document's title and agency."""
+    """Who a sentence speaks for: the document's agency. (Not the title: a title says "meting" on every
+    sentence of a document about measuring, and would make each one look like an answer.)"""
     chunk = passage.chunk
-    return f"{chunk.title} {chunk.agency} {chunk.agency_short}"
+    return f"{chunk.agency} {chunk.agency_short}"
 
 
 def _haystack(passage: Passage) -> str:

@@ -37,12 +37,17 @@ _NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:{_CONNECTOR}\s+{_NAME_TOKEN})*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z][A-Za-z&]*$")
 
 
+_ABOUT_QUESTION = re.compile(r"\b(vraag|vragen|vroeg|gevraagd|vraagsteller|question|questions|asked)\b", re.I)
+
+
 @dataclass(frozen=True)
 class Intent:
     kind: str  # "compare", "list" (which agencies ...), or "single"
     wants: str  # "amount", "number", "date", "name" or "" (an explanation)
     asks_agency: bool  # the answer is an agency ("Which agency runs ...?")
     names: tuple[str, ...]  # organisations and names the question mentions
+    counted: str = ""  # what "Hoeveel X" counts: "personen", "experten", "procent"
+    about_question: bool = False  # asks what was asked, so the question side of a document may answer
 
 
 def analyze_question(question: str) -> Intent:
@@ -57,7 +62,22 @@ def analyze_question(question: str) -> Intent:
         wants = "name"
     else:
         wants = ""
-    return Intent(kind, wants, bool(_WHO.search(question)), tuple(named_entities(question)))
+    return Intent(kind, wants, bool(_WHO.search(question)), tuple(named_entities(question)),
+                  counted_noun(question) if wants == "number" else "", bool(_ABOUT_QUESTION.search(question)))
+
+
+def counted_noun(question: str) -> str:
+    """The words a "Hoeveel ..." question counts, up to its first stop word: "Bij hoeveel contactpersonen
+    liep ..." -> "contactpersonen liep"; "How many 'Heerlijk Helder' sessions" -> "Heerlijk Helder sessions"."""
+    match = re.search(r"\b(?:hoeveel|how many|how much|aantal|number of)\s+(.*)", question, re.I)
+    if not match:
+        return ""
+    counted: list[str] = []
+    for word in re.findall(r"[\w&-]+", match.group(1))[:4]:
+        if fold(word) in STOPWORDS:
+            break
+        counted.append(word)
+    return " ".join(counted)
 
 
 def named_entities(question: str) -> list[str]:

@@ -66,8 +66,18 @@ class Decompounder:
         self.split = lru_cache(maxsize=200_000)(self._split)
 
     def _known(self, word: str) -> bool:
-        # "verbeter" in "verbeterpunten" is the verb "verbeteren" without its ending.
-        return word in self.vocabulary or word + "en" in self.vocabulary
+        # "verbeter" in "verbeterpunten" is the verb "verbeteren" without its ending; "methode" may
+        # stand in the index only as "methodes".
+        v = self.vocabulary
+        return word in v or word + "en" in v or word + "s" in v
+
+    def containing(self, word: str, most: int = 20) -> list[str]:
+        """Vocabulary words that begin or end with `word`: "design" -> "designbureau", "surveys" ->
+        "websurveys". For a question word the index never has on its own."""
+        if len(word) < MIN_PART + 1:
+            return []
+        found = sorted(w for w in self.vocabulary if w != word and (w.startswith(word) or w.endswith(word)))
+        return found[:most]
 
     def _split(self, word: str) -> tuple[str, ...]:
         """The parts of `word`, or () when it is not a compound of known words."""
@@ -97,6 +107,9 @@ class Analyzer:
             raise ValueError(f"unknown stemmer {stemmer!r}; try 'dutch' or 'dutch_porter'") from exc
         self.stem = lru_cache(maxsize=500_000)(self._stemmer.stemWord)
         self.decompounder = Decompounder(vocabulary)
+        self._synonyms: dict[str, tuple[str, ...]] = {}
+        for word, alternatives in DUTCH_SYNONYMS.items():
+            self._synonyms[self.stem(word)] = self._synonyms.get(self.stem(word), ()) + alternatives
 
     def set_vocabulary(self, vocabulary: Iterable[str]) -> None:
         self.decompounder = Decompounder(set(vocabulary))
@@ -117,10 +130,18 @@ class Analyzer:
         """What a question asks about, one Concept per idea: a compound gives one idea per part, an
         English word its Dutch translations, a Dutch word its synonyms."""
         out: list[Concept] = []
-        for word in dict.fromkeys(self.content_words(text)):
+        content = list(dict.fromkeys(self.content_words(text)))
+        vocabulary = self.decompounder.vocabulary
+        for first, second in zip(content, content[1:]):
+            # "web surveys", "klant tevredenheid": Dutch writes such pairs as one word.
+            if first + second in vocabulary:
+                out.append(Concept(frozenset([self.stem(first + second)]), frozenset([self.stem(first + second)])))
+        for word in content:
             for part in self.decompounder.split(word) or (word,):
                 own = frozenset(self.tokens(part) or [self.stem(part)])
-                others = {*DUTCH_SYNONYMS.get(part, ()), *ENGLISH_TO_DUTCH.get(part, ())}
+                others = {*self._synonyms.get(self.stem(part), ()), *ENGLISH_TO_DUTCH.get(part, ())}
+                if vocabulary and part not in vocabulary:
+                    others.update(self.decompounder.containing(part))
                 stems = own | {s for alt in others for s in self.tokens(alt) or [self.stem(alt)]}
                 if all(c.stems != stems for c in out):
                     out.append(Concept(own, frozenset(stems)))
