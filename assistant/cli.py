@@ -7,11 +7,14 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from .errors import AssistantError
+from .errors import AssistantError, InputError
 from .settings import Settings
 from .types import Answer
+
+if TYPE_CHECKING:
+    from .ingest import FileResult, Progress
 
 log = logging.getLogger("assistant")
 
@@ -29,8 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Vragen over schriftelijke parlementaire vragen en antwoorden.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ingest = sub.add_parser("ingest", parents=[common], help="add files or folders to the index")
+    ingest = sub.add_parser("ingest", parents=[common], help="add files or folders to the index",
+                            description="Add .pdf, .docx, .html, .md, .txt and .jsonl files (folders recursively). "
+                                        "Unchanged documents are skipped, changed ones replaced. Exit code 1 when "
+                                        "some files could not be read.")
     ingest.add_argument("paths", nargs="+", type=Path)
+    ingest.add_argument("--prune", action="store_true",
+                        help="also remove documents whose file (or record) under PATHS is gone")
+    ingest.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary; failures only")
 
     ask = sub.add_parser("ask", parents=[common], help="answer a question (or one per line from stdin)")
     ask.add_argument("question", nargs="?", help="the question; without it, one question per line from stdin")
@@ -66,13 +75,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from .core import Assistant
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings on damaged PDFs: we report those ourselves
     assistant = Assistant.open(settings, create=True)
-    result = assistant.ingest(args.paths)
-    for failure in result.failures:
-        print(f"error: {failure.reason}", file=sys.stderr)
-    r = result.report
-    print(f"{result.files} files: {r.added} added, {r.updated} updated, {r.unchanged} unchanged, "
-          f"{len(result.failures)} failed; {r.chunks} chunks written, {len(assistant.index)} in the index")
+    reporter = progress_reporter(sys.stderr, quiet=args.quiet)
+    try:
+        result = assistant.ingest(args.paths, on_file=reporter.file_done, on_progress=reporter.update,
+                                  prune=args.prune)
+    finally:
+        reporter.close()
+    if not args.quiet:
+        print(f"{result.summary()}; {len(assistant.index)} chunks in the index")
     return EXIT_SOME_FAILED if result.failures else 0
 
 
@@ -80,18 +92,93 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
     from .core import Assistant
 
     assistant = Assistant.open(settings)
-    removed = assistant.remove(args.doc_ids)
-    print(f"{removed} of {len(args.doc_ids)} documents removed")
-    return 0 if removed == len(args.doc_ids) else EXIT_SOME_FAILED
+    doc_ids = list(dict.fromkeys(args.doc_ids))
+    missing = [doc_id for doc_id in doc_ids if assistant.index.document(doc_id) is None]
+    for doc_id in missing:
+        print(f"error: no document {doc_id!r} in the index", file=sys.stderr)
+    removed = assistant.remove(doc_ids)
+    print(f"{removed} of {len(doc_ids)} documents removed; {len(assistant.index)} chunks in the index")
+    return EXIT_SOME_FAILED if missing else 0
+
+
+class IngestReporter:
+    """An ingest's progress on `out`: a bar on a terminal, a plain line every `interval` seconds otherwise,
+    only the failures when quiet. Each failure is one line, "error: <file>: <reason>", as it happens."""
+
+    def __init__(self, out: TextIO, bar: bool, quiet: bool = False, interval: float = 2.0) -> None:
+        self.out, self.quiet, self.interval = out, quiet, interval
+        self._bar: Any = None
+        self._use_bar = bar and not quiet
+        self._last_line = -interval
+        self._last: Progress | None = None
+
+    def file_done(self, result: FileResult) -> None:
+        for error in result.errors:
+            if self._bar is not None:
+                self._bar.write(f"error: {error}", file=self.out)
+            else:
+                print(f"error: {error}", file=self.out, flush=True)
+
+    def update(self, progress: Progress) -> None:
+        self._last = progress
+        if self.quiet:
+            return
+        if self._use_bar:
+            self._draw(progress)
+        elif progress.seconds - self._last_line >= self.interval:
+            self._last_line = progress.seconds
+            print(f"ingest: {describe_progress(progress)}", file=self.out, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        elif not self.quiet and not self._use_bar and self._last is not None \
+                and self._last.seconds > self._last_line:
+            print(f"ingest: {describe_progress(self._last)}", file=self.out, flush=True)
+
+    def _draw(self, progress: Progress) -> None:
+        from tqdm import tqdm
+
+        if self._bar is None:
+            self._bar = tqdm(total=progress.documents, unit="doc", file=self.out, dynamic_ncols=True,
+                             desc="ingest", smoothing=0.1)
+        self._bar.total = progress.documents
+        self._bar.n = progress.documents_done
+        rate = progress.chunks / progress.seconds if progress.seconds > 0 else 0.0
+        self._bar.set_postfix_str(f"{progress.files_done}/{progress.files} files, {progress.chunks} chunks, "
+                                  f"{rate:.0f} chunks/s", refresh=False)
+        self._bar.refresh()
+
+
+def progress_reporter(out: TextIO, quiet: bool = False) -> IngestReporter:
+    return IngestReporter(out, bar=out.isatty(), quiet=quiet)
+
+
+def describe_progress(p: Progress) -> str:
+    """"512/1939 documents (26%), 0/1 files, 3904 chunks, 12.1 documents/s, 92 chunks/s, 1m58s left"."""
+    share = f" ({100 * p.documents_done / p.documents:.0f}%)" if p.documents else ""
+    text = f"{p.documents_done}/{p.documents} documents{share}, {p.files_done}/{p.files} files, {p.chunks} chunks"
+    if p.seconds > 0 and p.documents_done:
+        rate = p.documents_done / p.seconds
+        left = (p.documents - p.documents_done) / rate
+        text += f", {rate:.1f} documents/s, {p.chunks / p.seconds:.0f} chunks/s, {_duration(left)} left"
+    return text
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     from .core import Assistant
 
+    if args.k is not None and not 1 <= args.k <= 50:
+        raise InputError(f"k must be between 1 and 50, not {args.k}")
     if args.question is not None:
         from .core import check_question
 
-        check_question(args.question, settings.max_question_chars)  # before minutes of model loading
+        check_question(args.question, settings.max_question_chars)  # before seconds of model loading
     assistant = Assistant.open(settings)
     if args.question is not None:
         answer = assistant.ask(args.question, k=args.k, agencies=args.agency, doc_ids=args.doc)

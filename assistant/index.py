@@ -37,6 +37,8 @@ from .text import Analyzer, words
 from .types import Chunk, Document, Section
 
 log = logging.getLogger(__name__)
+# bm25s sets its logger to DEBUG when imported, which prints a line on every index build.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 CHUNKS = "chunks"
 DOCUMENTS = "documents"
@@ -109,6 +111,7 @@ class Index:
             DOCUMENTS, embedding_function=None, configuration={"hnsw": {"space": "l2"}},
         )
         self._max_write = client.get_max_batch_size()  # Chroma's limit on ids per call
+        self._orphans: list[str] = []
         self.chunks: list[Chunk] = []
         self._position: dict[str, int] = {}
         self._bm25: bm25s.BM25 | None = None
@@ -124,7 +127,9 @@ class Index:
         got = self._chunks.get(include=["documents", "metadatas"])
         chunks = [_to_chunk(i, t or "", m or {}) for i, t, m in
                   zip(got["ids"], got["documents"] or [], got["metadatas"] or [])]
-        chunks = [c for c in chunks if c.doc_id in recorded]  # the rest are left-overs of a cut-off ingest
+        # The rest are left-overs of a cut-off ingest: unseen here, deleted by the next write (`repair`).
+        self._orphans = [c.id for c in chunks if c.doc_id not in recorded]
+        chunks = [c for c in chunks if c.doc_id in recorded]
         chunks.sort(key=lambda c: (c.doc_id, c.start, c.id))
         self.chunks = chunks
         self._position = {c.id: i for i, c in enumerate(chunks)}
@@ -161,7 +166,12 @@ class Index:
 
     def agencies(self) -> dict[str, str]:
         """Full agency name -> short form, for every agency in the index."""
-        return {c.agency: c.agency_short for c in self.chunks if c.agency}
+        names: dict[str, str] = {}
+        for chunk in self.chunks:
+            # A document that names no short form must not hide the short form others give.
+            if chunk.agency and (chunk.agency not in names or names[chunk.agency] == chunk.agency):
+                names[chunk.agency] = chunk.agency_short
+        return names
 
     def idf(self, token: str) -> float:
         """BM25's inverse document frequency: rare words weigh more."""
@@ -260,10 +270,9 @@ class Index:
         return {i: str((m or {}).get("_source", "")) for i, m in zip(got["ids"], got["metadatas"] or [])}
 
     def repair(self) -> int:
-        """Delete the chunks of documents whose ingest was cut off (they have no record); returns how many."""
-        recorded = set(self._documents.get(include=[])["ids"])
-        got = self._chunks.get(include=["metadatas"])
-        orphans = [i for i, m in zip(got["ids"], got["metadatas"] or []) if (m or {}).get("doc_id") not in recorded]
+        """Delete the chunks of documents whose ingest was cut off (they have no record), as the last
+        `refresh` found them; returns how many."""
+        orphans, self._orphans = self._orphans, []
         for batch in _batched(iter(orphans), self._max_batch()):
             self._chunks.delete(ids=batch)
         if orphans:
