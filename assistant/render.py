@@ -104,9 +104,11 @@ def render_error(message: str) -> str:
     return f'<div class="answer error"><b>Fout:</b> {text_to_html(message)}</div>'
 
 
-def stream_steps(text: str, words_per_step: int = 6) -> list[str]:
-    """Growing prefixes of `text`, cut between words, ending with the whole text."""
+def stream_steps(text: str, words_per_step: int = 6, most: int = 12) -> list[str]:
+    """Growing prefixes of `text`, cut between words, ending with the whole text; `words_per_step` words
+    a step, more for a long text, so that there are at most `most` steps."""
     tokens = re.findall(r"\S+\s*", text)
+    words_per_step = max(words_per_step, -(-len(tokens) // most))
     steps = ["".join(tokens[:i]).rstrip() for i in range(words_per_step, len(tokens), words_per_step)]
     return [*steps, text]
 

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +143,8 @@ class Chat:
 
     def respond(self, message: str, session: Session, agencies: Sequence[str] | None = None,
                 doc_ids: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
-        """Stream one exchange. Yields (chat messages, question box, session, sources panel, four downloads)."""
+        """Stream one exchange. Yields (chat messages, question box, session, sources panel); the export
+        files follow in a separate event (`exports`), so building them never delays an answer."""
         message = message or ""
         session = session or Session()
         messages = [*session.messages, {"role": "user", "content": render_question(message)}]
@@ -156,7 +158,7 @@ class Chat:
             return
         searched = resolve_followup(message, session.turns, self.assistant.index.agencies(), agencies or ())
         pending = [*messages, {"role": "assistant", "content": render_searching(searched, message)}]
-        yield pending, "", replace(session, messages=tuple(pending)), gr.skip(), *[gr.skip()] * 4
+        yield pending, "", replace(session, messages=tuple(pending)), gr.skip()
         try:
             with self._lock:
                 answer = self.assistant.ask(searched, agencies=agencies or (), doc_ids=doc_ids or ())
@@ -168,12 +170,12 @@ class Chat:
             for partial in stream_steps(answer.text)[:-1]:
                 shown = [*messages, {"role": "assistant",
                                      "content": render_answer(answer, turn_index, message, partial, final=False)}]
-                yield shown, "", gr.skip(), gr.skip(), *[gr.skip()] * 4
+                yield shown, "", gr.skip(), gr.skip()
                 time.sleep(STREAM_DELAY)
         turns = (*session.turns, Turn(message, answer))
         final = [*messages, {"role": "assistant", "content": render_answer(answer, turn_index, message)}]
         panel = render_sources(answer, turn_index, self._document)
-        yield final, "", Session(turns, tuple(final)), panel, *self._exports(turns)
+        yield final, "", Session(turns, tuple(final)), panel
 
     def open_citation(self, session: Session, event: gr.EventData) -> str:
         """The panel with passage n of turn t opened, for a click on "#bron-t-n"."""
@@ -192,7 +194,21 @@ class Chat:
         yield from self.respond(str(value.get("text", "")), session, agencies, doc_ids)
 
     def new_conversation(self) -> tuple[Any, ...]:
-        return [], "", Session(), EMPTY_SOURCES, *self._exports(())
+        return [], "", Session(), EMPTY_SOURCES
+
+    def exports(self, session: Session | None) -> list[Any]:
+        """Download buttons for the latest answer and the whole conversation, Markdown and DOCX."""
+        turns = session.turns if session is not None else ()
+        if not turns:
+            return [gr.update(value=None, interactive=False) for _ in range(4)]
+        self._sweep_exports()
+        folder = self.export_dir / uuid.uuid4().hex
+        now = datetime.now()
+        stamp = f"{now:%Y%m%d-%H%M}"
+        latest = write_exports(turns[-1:], folder, f"antwoord-{len(turns)}-{stamp}", first_number=len(turns),
+                               exported_at=now)
+        everything = write_exports(turns, folder, f"gesprek-{stamp}", exported_at=now)
+        return [gr.update(value=str(path), interactive=True) for path in (*latest, *everything)]
 
     def filter_documents(self, agencies: Sequence[str] | None, doc_ids: Sequence[str] | None) -> Any:
         choices = self.document_choices(agencies or ())
@@ -206,22 +222,7 @@ class Chat:
 
     def _failed(self, session: Session, messages: list[dict[str, str]], problem: str) -> tuple[Any, ...]:
         shown = [*messages, {"role": "assistant", "content": render_error(problem)}]
-        return shown, gr.skip(), replace(session, messages=tuple(shown)), gr.skip(), *[gr.skip()] * 4
-
-    def _exports(self, turns: Sequence[Turn]) -> list[Any]:
-        """Download buttons for the latest answer and the whole conversation, Markdown and DOCX."""
-        if not turns:
-            return [gr.update(value=None, interactive=False) for _ in range(4)]
-        self._sweep_exports()
-        folder = self.export_dir / uuid.uuid4().hex
-        stamp = time.strftime("%Y%m%d-%H%M")
-        from datetime import datetime
-
-        now = datetime.now()
-        latest = write_exports(turns[-1:], folder, f"antwoord-{len(turns)}-{stamp}", first_number=len(turns),
-                               exported_at=now)
-        everything = write_exports(turns, folder, f"gesprek-{stamp}", exported_at=now)
-        return [gr.update(value=str(path), interactive=True) for path in (*latest, *everything)]
+        return shown, gr.skip(), replace(session, messages=tuple(shown)), gr.skip()
 
     def _sweep_exports(self) -> None:
         cutoff = time.time() - EXPORT_MAX_AGE
@@ -271,12 +272,16 @@ class Chat:
                             all_docx = gr.DownloadButton("Gesprek (.docx)", interactive=False, size="sm",
                                                          elem_id="export-gesprek-docx")
             downloads = [latest_md, latest_docx, all_md, all_docx]
-            outputs = [chatbot, question, session, sources, *downloads]
+            outputs = [chatbot, question, session, sources]
             filters = [agencies, documents]
-            question.submit(self.respond, [question, session, *filters], outputs, api_name="ask")
-            ask_button.click(self.respond, [question, session, *filters], outputs, api_name=False)
-            chatbot.example_select(self.ask_example, [session, *filters], outputs, api_name=False)
-            new_button.click(self.new_conversation, None, outputs, api_name=False)
+            question.submit(self.respond, [question, session, *filters], outputs, api_name="ask").then(
+                self.exports, session, downloads, api_name="exports")
+            for event in (
+                ask_button.click(self.respond, [question, session, *filters], outputs, api_name=False),
+                chatbot.example_select(self.ask_example, [session, *filters], outputs, api_name=False),
+                new_button.click(self.new_conversation, None, outputs, api_name=False),
+            ):
+                event.then(self.exports, session, downloads, api_name=False)
             agencies.change(self.filter_documents, filters, documents, api_name=False)
             sources.cite(self.open_citation, session, sources, api_name=False,  # type: ignore[attr-defined]
                          concurrency_limit=None)

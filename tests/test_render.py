@@ -133,3 +133,5 @@ def test_stream_steps_grow_to_the_whole_text() -> None:
     assert stream_steps("een twee drie vier vijf", words_per_step=2) == ["een twee", "een twee drie vier",
                                                                            "een twee drie vier vijf"]
     assert stream_steps("kort", words_per_step=6) == ["kort"]
+    long = " ".join(str(i) for i in range(100))
+    assert len(stream_steps(long, words_per_step=6, most=12)) == 12  # 9 words a step, not 6

@@ -56,7 +56,7 @@ def test_an_answer_streams_then_lands_with_its_sources(chat: Chat, assistant: As
     expected = assistant.ask(AGII)
     assert "Zoeken…" in steps[0][0][-1]["content"]
     assert len(steps) == 1 + len(stream_steps(expected.text))  # "searching", the growing text, the whole
-    messages, box, session, panel, *downloads = steps[-1]
+    messages, box, session, panel = steps[-1]
     assert box == ""
     assert messages == [
         {"role": "user", "content": f'<div class="question">{AGII}</div>'},
@@ -65,8 +65,20 @@ def test_an_answer_streams_then_lands_with_its_sources(chat: Chat, assistant: As
     assert session.turns[0].answer == expected and session.messages == tuple(messages)
     for citation in expected.citations:
         assert f'id="kaart-0-{citation.n}"' in panel
-    assert all(d["interactive"] is True and Path(d["value"]).exists() for d in downloads)
-    assert [Path(d["value"]).suffix for d in downloads] == [".md", ".docx", ".md", ".docx"]
+
+
+def test_exports_follow_each_answer(chat: Chat) -> None:
+    first = run(chat, AGII)[-1][2]
+    second = run(chat, "En Kind en Gezin?", first)[-1][2]
+    downloads = chat.exports(second)
+    paths = [Path(d["value"]) for d in downloads]
+    assert all(d["interactive"] is True for d in downloads) and all(p.exists() for p in paths)
+    assert [p.suffix for p in paths] == [".md", ".docx", ".md", ".docx"]
+    assert paths[0].name.startswith("antwoord-2-") and paths[2].name.startswith("gesprek-")
+    latest, everything = paths[0].read_text(encoding="utf-8"), paths[2].read_text(encoding="utf-8")
+    assert "## Vraag 2" in latest and "## Vraag 1" not in latest
+    assert "## Vraag 1" in everything and "## Vraag 2" in everything
+    assert [d["interactive"] for d in chat.exports(Session())] == [False] * 4
 
 
 @pytest.mark.parametrize("message, shown", [
@@ -130,7 +142,6 @@ def test_document_filter_choices_follow_the_agency_filter(chat: Chat) -> None:
 
 
 def test_new_conversation_forgets_everything(chat: Chat) -> None:
-    messages, box, session, panel, *downloads = chat.new_conversation()
+    messages, box, session, panel = chat.new_conversation()
     assert (messages, box, session) == ([], "", Session())
     assert "Klik op een [n]" in panel
-    assert [d["interactive"] for d in downloads] == [False] * 4
