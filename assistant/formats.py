@@ -15,6 +15,7 @@ import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import LoadError
 from .types import Metadata
@@ -63,7 +64,7 @@ def read_pdf(path: Path) -> Extracted:
                                 "without encryption") from exc
             if not opened:
                 raise LoadError(f"{path}: encrypted PDF that needs a password; save a copy without one")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [_page_text(page) for page in reader.pages]
         info = reader.metadata or {}
         title = str(info.get("/Title") or "")
     except LoadError:
@@ -72,10 +73,30 @@ def read_pdf(path: Path) -> Extracted:
         raise LoadError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     except Exception as exc:  # a damaged PDF makes pypdf raise many kinds of error; all mean "unreadable"
         raise LoadError(f"{path}: not a readable PDF ({_brief(exc)})") from exc
-    text = join_pages([page.replace("\r\n", "\n").replace("\r", "\n").split("\n") for page in pages])
+    text = join_pages([_page_lines(page) for page in pages])
     if len(text.strip()) < 20:
         raise LoadError(f"{path}: PDF without a text layer (a scan?); run OCR on it first")
     return Extracted(text, title=_useful_title(title))
+
+
+def _page_text(page: object) -> str:
+    """The page laid out as it looks: layout mode keeps the blank line between paragraphs (which the
+    chunker cuts at); plain mode, which loses it, is the fallback for a page layout mode cannot place."""
+    try:
+        return page.extract_text(extraction_mode="layout") or ""  # type: ignore[attr-defined]
+    except Exception:  # layout mode gives up on odd fonts and matrices where plain mode still reads the text
+        log.debug("layout extraction failed; plain extraction instead", exc_info=True)
+        return page.extract_text() or ""  # type: ignore[attr-defined]
+
+
+def _page_lines(page: str) -> list[str]:
+    """Lines without the layout's indentation and column padding; runs of blank lines as one."""
+    lines: list[str] = []
+    for line in page.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = re.sub(r"[ \t\u00a0]{2,}", " ", line).strip()
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    return lines
 
 
 def join_pages(pages: list[list[str]]) -> str:
@@ -188,11 +209,11 @@ class _Numbering:
                     fmt.get(_w("val")) if fmt is not None else "decimal")
 
     def label(self, paragraph: object) -> str:
-        ppr = paragraph._p.pPr  # type: ignore[attr-defined]
-        if ppr is None or ppr.numPr is None or ppr.numPr.numId is None:
+        num_pr = _num_pr(paragraph)
+        if num_pr is None or num_pr.numId is None or num_pr.numId.val == 0:
             return ""
-        num_id = str(ppr.numPr.numId.val)
-        level = int(ppr.numPr.ilvl.val) if ppr.numPr.ilvl is not None else 0
+        num_id = str(num_pr.numId.val)
+        level = int(num_pr.ilvl.val) if num_pr.ilvl is not None else 0
         fmt = self._formats.get((num_id, level), "decimal")
         if fmt in ("bullet", "none"):
             return ""
@@ -203,6 +224,20 @@ class _Numbering:
             letter = chr(ord("a") + (n - 1) % 26)
             return f"{letter.upper() if fmt == 'upperLetter' else letter})"
         return f"{n}."
+
+
+def _num_pr(paragraph: object) -> Any:
+    """The numbering of a paragraph: its own, or its style's ("List Number")."""
+    ppr = paragraph._p.pPr  # type: ignore[attr-defined]
+    if ppr is not None and ppr.numPr is not None:
+        return ppr.numPr
+    style = paragraph.style  # type: ignore[attr-defined]
+    while style is not None:
+        style_ppr = style.element.pPr
+        if style_ppr is not None and style_ppr.numPr is not None:
+            return style_ppr.numPr
+        style = style.base_style
+    return None
 
 
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -249,7 +284,7 @@ def read_html(path: Path, text: str) -> Extracted:
         title = h1.get_text(" ", strip=True) if h1 else ""
     parts: list[str] = []
     _html_text(body, parts)
-    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in "".join(parts).split("\n")]
+    lines = [re.sub(r"[ \u00a0]+", " ", line).strip(" \t") for line in "".join(parts).split("\n")]
     out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     if not out:
         raise LoadError(f"{path}: the page holds no text")
@@ -275,14 +310,15 @@ def _html_text(node: object, parts: list[str]) -> None:
             parts.append("\t")
             _html_text(child, parts)
         elif name in _BLOCKS:
-            parts.append("\n\n" if name not in ("li", "tr", "dd", "dt") else "\n")
+            parts.append("\n" if name in ("li", "tr", "dd", "dt") else "\n\n")
             if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 parts.append("## ")
             elif name == "li" and child.parent is not None and child.parent.name == "ol":
                 position = 1 + sum(1 for s in child.find_previous_siblings("li"))
                 parts.append(f"{position}. ")
             _html_text(child, parts)
-            parts.append("\n\n" if name not in ("li", "tr", "dd", "dt") else "\n")
+            if name not in ("li", "tr", "dd", "dt"):
+                parts.append("\n\n")
         else:
             _html_text(child, parts)
 

@@ -48,6 +48,8 @@ _HEADER_LINE = re.compile(
     r"|[A-ZÀ-Þ][A-ZÀ-Þ ,.'&()-]{5,})[ \t]*(?:\n|$)|[ \t]*\n",
 )
 _HEADER_LINES = 8
+# A bare "ANTWOORD" followed by "op vraag nr. 123 ..." is the formal heading too.
+_FORMAL_NEXT = re.compile(r"\s*(?:op[ \t]+vraag|nr\.?[ \t]*\d)", re.I)
 _SECTION_NAMES = {"vraag": "question", "question": "question", "antwoord": "answer", "answer": "answer",
                   "schriftelijke vraag": "question"}
 _MONTHS = {m: i for i, m in enumerate(["januari", "februari", "maart", "april", "mei", "juni", "juli",
@@ -61,6 +63,7 @@ _MINISTER = re.compile(r"^[ \t]*aan[ \t]+[^\n]+\n[ \t]*((?:vlaams(?:e)?[ \t]+)?m
 # byte; one in a thousand means the bytes are not text.
 _CONTROL_SHARE = 0.001
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")  # in any ASCII-based encoding: not text
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,7 @@ def read_text(path: Path) -> str:
 def decode_text(data: bytes, source: str) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = _decode(data, "utf-16", source)
-    elif b"\x00" in data[:8192]:
+    elif b"\x00" in data[:8192] or len(_CONTROL_BYTES.findall(data[:65536])) > max(2, len(data[:65536]) / 100):
         raise LoadError(f"{source}: binary content, not text")
     else:
         try:
@@ -201,7 +204,8 @@ def split_sections(text: str) -> tuple[Section, ...]:
         sections.append(Section("question" if first == "answer" else "text", 0, headings[0].start()))
     for i, heading in enumerate(headings):
         end = headings[i + 1].start() if i + 1 < len(headings) else len(text)
-        start = _skip_header(text, heading) if heading.group("formal") else heading.end()
+        formal = heading.group("formal") or _FORMAL_NEXT.match(text, heading.end())
+        start = _skip_header(text, heading) if formal else heading.end()
         sections.append(Section(_heading_name(heading), min(start, end), end))
     return tuple(sections)
 
