@@ -177,8 +177,9 @@ def read_docx(path: Path) -> Extracted:
         title = document.core_properties.title or ""
     except OSError as exc:
         raise LoadError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise LoadError(f"{path}: not a readable Word document ({_brief(exc)})") from exc
+    except (PackageNotFoundError, zipfile.BadZipFile) as exc:
+        raise LoadError(f"{path}: not a readable Word document (not a .docx package; an old .doc? save it "
+                        "as .docx)") from exc
     except Exception as exc:  # lxml's XMLSyntaxError and friends from a damaged package
         raise LoadError(f"{path}: not a readable Word document ({_brief(exc)})") from exc
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

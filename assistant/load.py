@@ -237,7 +237,8 @@ def read_jsonl(path: Path) -> Iterator[Document | LoadError]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield LoadError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})")
+            reason = exc.msg.removesuffix(" at")  # "Unterminated string starting at" + " at column 26"
+            yield LoadError(f"{path}:{number}: not valid JSON ({reason} at column {exc.colno})")
             continue
         try:
             yield record_to_document(record, f"{path}:{number}")
