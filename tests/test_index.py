@@ -1,0 +1,268 @@
+from pathlib import Path
+
+import pytest
+
+from assistant.chunk import split_into_chunks
+from assistant.core import Assistant
+from assistant.errors import IndexMismatchError, IndexMissingError, InputError
+from assistant.index import IngestReport
+from assistant.load import find_files, load_file
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+DATA = Path(__file__).resolve().parent / "data"
+
+CORPUS_CHUNKS = 127
+DATA_CHUNKS = 10  # opgroeien.jsonl 2 + 1, stuurgroep.txt 1, vdab-opleidingen.md 6
+ANSWER_V1 = "## Vraag\n\nHoe tevreden zijn de klanten?\n\n## Antwoord\n\n1. De klanten zijn tevreden.\n\n2. {}\n"
+
+
+def expected_chunks(*paths: Path, chunk_size: int = 600, chunk_overlap: int = 80) -> list:
+    docs = [doc for f in find_files(paths) for doc in load_file(f.path, f.default_id)]
+    chunks = [c for doc in docs for c in split_into_chunks(doc, chunk_size, chunk_overlap)]
+    return sorted(chunks, key=lambda c: (c.doc_id, c.start, c.id))
+
+
+def bm25_doc_ids(assistant: Assistant, word: str) -> list[str]:
+    index = assistant.index
+    return sorted({index.chunk(i).doc_id for i, _ in index.search_bm25(index.analyzer.tokens(word), 50)})
+
+
+# -- what the index holds -----------------------------------------------------------------------------
+
+
+def test_the_index_holds_exactly_the_chunks_of_the_chunker(build_assistant) -> None:
+    assistant = build_assistant([CORPUS, DATA])
+    assert len(assistant.index) == CORPUS_CHUNKS + DATA_CHUNKS
+    # Text, offsets, item, section, title and every metadata field come back from Chroma as they went in.
+    assert assistant.index.chunks == expected_chunks(CORPUS, DATA)
+    table = [c for c in assistant.index.chunks if c.metadata.get("table") is True]
+    assert [(c.doc_id, c.item) for c in table] == [("agii-klanttevredenheid", "8a")]
+
+
+def test_the_index_keeps_each_document_for_the_chat(build_assistant) -> None:
+    assistant = build_assistant([DATA])
+    (doc,) = load_file(DATA / "vdab-opleidingen.md")
+    stored = assistant.index.document("vdab-opleidingen")
+    assert stored is not None
+    assert (stored.id, stored.text, stored.title, stored.sections) == (doc.id, doc.text, doc.title, doc.sections)
+    assert stored.metadata == doc.metadata
+    assert assistant.index.document("nope") is None
+    assert assistant.index.document_ids() == ["18", "opg-wachttijden", "stuurgroep", "vdab-opleidingen"]
+
+
+def test_agencies_map_full_names_to_short_ones(build_assistant) -> None:
+    assert build_assistant([CORPUS, DATA]).index.agencies() == {
+        "Agentschap Binnenlands Bestuur": "ABB", "Agentschap Integratie en Inburgering": "AgII",
+        "Kind en Gezin": "K&G", "Departement Werk en Sociale Economie": "WSE", "Opgroeien": "Opgroeien",
+        "Vlaamse Dienst voor Arbeidsbemiddeling": "VDAB",
+    }
+
+
+def test_a_document_without_a_short_agency_name_does_not_hide_the_short_name(build_assistant, tmp_path: Path) -> None:
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text('{"id": "zz-kg", "text": "Kind en Gezin meet de tevredenheid.", "agency": "Kind en Gezin"}\n',
+                     encoding="utf-8")
+    assert build_assistant([CORPUS, extra]).index.agencies()["Kind en Gezin"] == "K&G"
+
+
+def test_an_index_reopened_has_the_same_chunks(build_assistant, fake_embedder, tmp_path: Path) -> None:
+    first = build_assistant([CORPUS])
+    again = Assistant.open(Settings(index_dir=tmp_path / "index", default_index=False), embedder=fake_embedder)
+    assert [c.id for c in again.index.chunks] == [c.id for c in first.index.chunks]
+    assert bm25_doc_ids(again, "SurveyMonkey") == bm25_doc_ids(first, "SurveyMonkey") == ["agii-klanttevredenheid"]
+
+
+def test_chunk_ids_are_the_same_in_two_indexes(build_assistant, tmp_path: Path) -> None:
+    one = build_assistant([CORPUS], index_dir=tmp_path / "one")
+    two = build_assistant([CORPUS], index_dir=tmp_path / "two")
+    assert [c.id for c in one.index.chunks] == [c.id for c in two.index.chunks]
+    assert len(one.index) == CORPUS_CHUNKS
+
+
+# -- ingesting again, changing, removing --------------------------------------------------------------
+
+
+def test_ingesting_the_same_folders_twice_changes_nothing(build_assistant, fake_embedder) -> None:
+    assistant = build_assistant()
+    first = assistant.ingest([CORPUS, DATA])
+    ids = [c.id for c in assistant.index.chunks]
+    embedded = sum(fake_embedder.calls)
+    second = assistant.ingest([CORPUS, DATA])
+    assert first.report == IngestReport(added=9, updated=0, unchanged=0, chunks=CORPUS_CHUNKS + DATA_CHUNKS)
+    assert second.report == IngestReport(added=0, updated=0, unchanged=9, chunks=0)
+    assert (first.files, second.files, first.failures, second.failures) == (8, 8, (), ())
+    assert [c.id for c in assistant.index.chunks] == ids
+    assert sum(fake_embedder.calls) == embedded == CORPUS_CHUNKS + DATA_CHUNKS  # nothing embedded again
+
+
+def test_a_file_named_twice_is_ingested_once(build_assistant) -> None:
+    result = build_assistant().ingest([CORPUS, CORPUS / "kg-klantentevredenheidsmeting.md"])
+    assert (result.files, result.report, result.failures) == (5, IngestReport(added=5, chunks=CORPUS_CHUNKS), ())
+
+
+def test_a_changed_document_is_updated_and_leaves_no_stale_chunk(build_assistant, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    path = folder / "vraag.md"
+    path.write_text(ANSWER_V1.format("De wachttijd is kort dankzij de helpdesk."), encoding="utf-8")
+    assistant = build_assistant([folder, DATA])
+    old = {c.id for c in assistant.index.chunks if c.doc_id == "vraag"}
+    assert bm25_doc_ids(assistant, "helpdesk") == ["vraag"]
+
+    path.write_text(ANSWER_V1.format("De wachttijd is kort dankzij het callcenter."), encoding="utf-8")
+    result = assistant.ingest([folder, DATA])
+    assert result.report == IngestReport(added=0, updated=1, unchanged=4, chunks=3)
+    now = [c for c in assistant.index.chunks if c.doc_id == "vraag"]
+    assert now == expected_chunks(path)
+    assert [c.text for c in now] == ["Hoe tevreden zijn de klanten?", "1. De klanten zijn tevreden.",
+                                     "2. De wachttijd is kort dankzij het callcenter."]
+    assert len(old & {c.id for c in now}) == 2  # the unchanged chunks keep their ids
+    assert bm25_doc_ids(assistant, "helpdesk") == []
+    assert bm25_doc_ids(assistant, "callcenter") == ["vraag"]
+    stored = assistant.index.document("vraag")
+    assert stored is not None and "callcenter" in stored.text
+
+
+def test_a_document_that_shrinks_loses_its_extra_chunks(build_assistant, tmp_path: Path) -> None:
+    path = tmp_path / "lang.txt"
+    paragraphs = [f"Alinea {n} gaat over het onderwerp en niets anders." for n in range(1, 41)]
+    paragraphs.append("Het slotwoord staat alleen hier.")
+    path.write_text("\n\n".join(paragraphs), encoding="utf-8")
+    assistant = build_assistant([path], chunk_size=200, chunk_overlap=20)
+    assert len(assistant.index) > 5
+    assert bm25_doc_ids(assistant, "slotwoord") == ["lang"]
+    path.write_text(paragraphs[0], encoding="utf-8")
+    assert assistant.ingest([path]).report == IngestReport(updated=1, chunks=1)
+    assert [c.text for c in assistant.index.chunks] == [paragraphs[0]]
+    assert bm25_doc_ids(assistant, "slotwoord") == []
+
+
+def test_removed_documents_leave_no_chunk_behind(build_assistant) -> None:
+    assistant = build_assistant([CORPUS, DATA])
+    assert assistant.remove(["vdab-opleidingen", "nope", "stuurgroep"]) == 2
+    assert assistant.index.document_ids() == ["18", "abb-klanttevredenheidsonderzoek",
+                                              "agii-klantentevredenheidsmeting", "agii-klanttevredenheid",
+                                              "kg-klantentevredenheidsmeting", "opg-wachttijden",
+                                              "wse-klantentevredenheidsmeting"]
+    assert len(assistant.index) == CORPUS_CHUNKS + DATA_CHUNKS - 7
+    assert (assistant.index.document("vdab-opleidingen"), bm25_doc_ids(assistant, "cursisten")) == (None, [])
+    assert assistant.remove(["vdab-opleidingen"]) == 0
+    # Ingesting it again adds it as new.
+    assert assistant.ingest([DATA]).report == IngestReport(added=2, unchanged=2, chunks=7)
+    assert bm25_doc_ids(assistant, "cursisten") == ["vdab-opleidingen"]
+
+
+def test_an_unreadable_file_is_reported_and_the_others_are_ingested(build_assistant, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a-goed.txt").write_text("Een goed document over de klanten.", encoding="utf-8")
+    (bad / "b-kapot.txt").write_bytes(b"\x00\x01\x02 binary")
+    (bad / "c-records.jsonl").write_text('{"id": "r1", "text": "Record een."}\n{kapot\n', encoding="utf-8")
+    result = build_assistant().ingest([bad])
+    assert result.report == IngestReport(added=2, chunks=2)
+    assert [(Path(f.path).name, f.reason) for f in result.failures] == [
+        ("b-kapot.txt", f"{bad / 'b-kapot.txt'}: binary content, not text"),
+        ("c-records.jsonl", f"{bad / 'c-records.jsonl'}:2: not valid JSON (Expecting property name enclosed in "
+                            "double quotes at column 2)"),
+    ]
+
+
+def test_a_document_id_read_twice_is_kept_once_and_reported(build_assistant, tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "x.md").write_text("---\nid: dubbel\n---\nEerste versie.\n", encoding="utf-8")
+    (tmp_path / "b" / "y.md").write_text("---\nid: dubbel\n---\nTweede versie.\n", encoding="utf-8")
+    assistant = build_assistant()
+    result = assistant.ingest([tmp_path / "a", tmp_path / "b"])
+    assert result.report.added == 1
+    assert [c.text for c in assistant.index.chunks] == ["Eerste versie."]
+    assert len(result.failures) == 1
+    assert result.failures[0].reason.startswith(f"{tmp_path / 'b' / 'y.md'}: document id 'dubbel' also in ")
+
+
+def test_ingesting_a_missing_path_is_an_input_error(build_assistant, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file or folder"):
+        build_assistant().ingest([tmp_path / "weg"])
+
+
+# -- opening --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "difference"),
+    [
+        ({"chunk_size": 300}, "chunk_size: index has 600, settings say 300"),
+        ({"chunk_overlap": 40}, "chunk_overlap: index has 80, settings say 40"),
+        ({"stemmer": "dutch_porter"}, "stemmer: index has 'dutch', settings say 'dutch_porter'"),
+        ({"embedding_model": "/models/other"}, "embedding_model: index has 'all-MiniLM-L6-v2', settings say "
+                                               "'/models/other'"),
+    ],
+)
+def test_opening_an_index_with_other_settings_is_an_error(build_assistant, fake_embedder, tmp_path: Path,
+                                                          changes: dict[str, object], difference: str) -> None:
+    build_assistant([DATA / "stuurgroep.txt"])
+    settings = Settings(index_dir=tmp_path / "index", default_index=False, **changes)  # type: ignore[arg-type]
+    with pytest.raises(IndexMismatchError) as caught:
+        Assistant.open(settings, embedder=fake_embedder)
+    assert f"was built with other settings ({difference})" in str(caught.value)
+    # The failed open changed nothing: the index still opens with its own settings.
+    assert [c.doc_id for c in build_assistant().index.chunks] == ["stuurgroep"]
+
+
+def test_opening_a_missing_index_is_an_error_and_creates_nothing(fake_embedder, tmp_path: Path) -> None:
+    missing = tmp_path / "nergens"
+    with pytest.raises(IndexMissingError) as caught:
+        Assistant.open(Settings(index_dir=missing, default_index=False), embedder=fake_embedder)
+    assert str(caught.value) == (f"no index in {missing}; build one with "
+                                 f"`python -m assistant ingest PATH... --index {missing}`")
+    assert not missing.exists()
+
+
+def test_an_index_folder_that_is_a_file_is_an_input_error(fake_embedder, tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    path.write_text("geen index", encoding="utf-8")
+    with pytest.raises(InputError, match="is a file, not an index folder"):
+        Assistant.open(Settings(index_dir=path, default_index=False), embedder=fake_embedder)
+
+
+def test_an_empty_index_finds_nothing(build_assistant) -> None:
+    index = build_assistant().index
+    assert (len(index), index.document_ids(), index.agencies()) == (0, [], {})
+    assert index.search_bm25(["klant"], 5) == []
+    assert index.search_vectors([1.0] + [0.0] * 63, 5, None) == []
+
+
+# -- BM25 and vectors over the index --------------------------------------------------------------------
+
+
+def test_bm25_ranks_the_chunk_holding_the_rare_word_first_and_drops_zero_scores(build_assistant) -> None:
+    index = build_assistant([CORPUS]).index
+    hits = index.search_bm25(index.analyzer.tokens("SurveyMonkey"), 10)
+    assert [(index.chunk(i).doc_id, index.chunk(i).item) for i, _ in hits] == [("agii-klanttevredenheid", "5")]
+    assert index.search_bm25(index.analyzer.tokens("zzzonbekendwoord"), 10) == []
+
+
+def test_the_bm25_mask_keeps_only_the_chunks_of_the_filter(build_assistant) -> None:
+    index = build_assistant([CORPUS]).index
+    tokens = index.analyzer.tokens("tevredenheid van de klanten")
+    everywhere = {index.chunk(i).doc_id for i, _ in index.search_bm25(tokens, 200)}
+    masked = index.search_bm25(tokens, 200, index.mask(agencies=["Kind en Gezin"]))
+    assert len(everywhere) == 5
+    assert {index.chunk(i).doc_id for i, _ in masked} == {"kg-klantentevredenheidsmeting"}
+    by_doc = index.search_bm25(tokens, 200, index.mask(doc_ids=["agii-klanttevredenheid"]))
+    assert {index.chunk(i).doc_id for i, _ in by_doc} == {"agii-klanttevredenheid"}
+    assert index.mask() is None
+
+
+def test_vector_search_finds_a_chunk_by_its_own_text_first(build_assistant, fake_embedder) -> None:
+    index = build_assistant([CORPUS]).index
+    target = next(c for c in index.chunks if c.item == "4f-g")
+    hits = index.search_vectors(fake_embedder.embed_query(target.indexed_text), 3, None)
+    assert hits[0][0] == target.id
+    assert hits[0][1] == pytest.approx(1.0, abs=1e-5)  # cosine similarity of a vector with itself
+    where = {"doc_id": {"$in": ["kg-klantentevredenheidsmeting"]}}
+    assert {index.chunk(i).doc_id for i, _ in index.search_vectors(fake_embedder.embed_query(target.text), 5, where)} \
+        == {"kg-klantentevredenheidsmeting"}
+
