@@ -23,6 +23,7 @@ CONTEXT_CHARS = 1500
 SECTION_NAMES = {"question": "Vraag", "answer": "Antwoord", "text": "Tekst"}
 
 _CITATION = re.compile(r"\[(\d+)\]")
+_COLUMNS = ("agency", "method", "figure", "sources")  # classes of the comparison table's cells
 _TARGET = re.compile(r"^#?bron-(\d+)-(\d+)$")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
@@ -129,7 +130,7 @@ def _comparison_table(answer: Answer, turn: int, valid: Sequence[int]) -> str:
         sources = " ".join(f"[{n}]" for n in row.get("citations", ()))
         cells = [html.escape(label)] + [link_citations(text_to_html(x), turn, valid)
                                         for x in (str(row.get("method", "")), figure, sources)]
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        rows.append("<tr>" + "".join(f'<td class="{kind}">{c}</td>' for kind, c in zip(_COLUMNS, cells)) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("Agentschap", "Methode", "Kerncijfer", "Bron"))
     return (f'<table class="comparison"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')

@@ -53,10 +53,12 @@ a.cite:hover { background: rgba(37, 99, 235, 0.25); }
 table.comparison { border-collapse: collapse; margin: 0.3em 0; font-size: 0.92em; }
 table.comparison th, table.comparison td { border: 1px solid var(--border-color-primary); padding: 0.3em 0.5em;
   vertical-align: top; text-align: left; }
+table.comparison td.agency { min-width: 8em; }
+table.comparison td.figure, table.comparison td.sources { white-space: nowrap; }
 #bronnen .sources h3 { margin: 0.6em 0 0.3em; font-size: 1em; }
 #bronnen .viewer { border: 2px solid #f59e0b; border-radius: 8px; padding: 0.5em 0.7em; margin-bottom: 0.8em; }
 #bronnen .viewer .document { max-height: 22em; overflow-y: auto; line-height: 1.5; font-size: 0.92em;
-  padding-right: 0.4em; }
+  padding: 0.3em 0.4em 0 0; margin-top: 0.4em; border-top: 1px solid var(--border-color-primary); }
 #bronnen mark { background: #fde68a; color: inherit; padding: 0.05em 0; }
 #bronnen .meta { color: var(--body-text-color-subdued); font-size: 0.85em; }
 #bronnen .gap { color: var(--body-text-color-subdued); }
@@ -85,6 +87,14 @@ watch('value', () => {
   if (mark) mark.scrollIntoView({block: 'center'});
 });
 """
+
+
+def _unchanged() -> list[Any]:
+    return [gr.skip() for _ in range(4)]
+
+
+def _downloads_off() -> list[Any]:
+    return [gr.update(interactive=False) for _ in range(4)]
 
 
 @dataclass(frozen=True)
@@ -143,8 +153,10 @@ class Chat:
 
     def respond(self, message: str, session: Session, agencies: Sequence[str] | None = None,
                 doc_ids: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
-        """Stream one exchange. Yields (chat messages, question box, session, sources panel); the export
-        files follow in a separate event (`exports`), so building them never delays an answer."""
+        """Stream one exchange. Yields (chat messages, question box, session, sources panel, four download
+        buttons). The buttons are switched off at once; the export files follow in a separate event
+        (`exports`) that switches them on again, so building them never delays an answer and a click
+        never downloads the previous conversation."""
         message = message or ""
         session = session or Session()
         messages = [*session.messages, {"role": "user", "content": render_question(message)}]
@@ -158,7 +170,7 @@ class Chat:
             return
         searched = resolve_followup(message, session.turns, self.assistant.index.agencies(), agencies or ())
         pending = [*messages, {"role": "assistant", "content": render_searching(searched, message)}]
-        yield pending, "", replace(session, messages=tuple(pending)), gr.skip()
+        yield pending, "", replace(session, messages=tuple(pending)), gr.skip(), *_downloads_off()
         try:
             with self._lock:
                 answer = self.assistant.ask(searched, agencies=agencies or (), doc_ids=doc_ids or ())
@@ -170,12 +182,12 @@ class Chat:
             for partial in stream_steps(answer.text)[:-1]:
                 shown = [*messages, {"role": "assistant",
                                      "content": render_answer(answer, turn_index, message, partial, final=False)}]
-                yield shown, "", gr.skip(), gr.skip()
+                yield shown, "", gr.skip(), gr.skip(), *_unchanged()
                 time.sleep(STREAM_DELAY)
         turns = (*session.turns, Turn(message, answer))
         final = [*messages, {"role": "assistant", "content": render_answer(answer, turn_index, message)}]
         panel = render_sources(answer, turn_index, self._document)
-        yield final, "", Session(turns, tuple(final)), panel
+        yield final, "", Session(turns, tuple(final)), panel, *_unchanged()
 
     def open_citation(self, session: Session, event: gr.EventData) -> str:
         """The panel with passage n of turn t opened, for a click on "#bron-t-n"."""
@@ -194,7 +206,7 @@ class Chat:
         yield from self.respond(str(value.get("text", "")), session, agencies, doc_ids)
 
     def new_conversation(self) -> tuple[Any, ...]:
-        return [], "", Session(), EMPTY_SOURCES
+        return [], "", Session(), EMPTY_SOURCES, *_downloads_off()
 
     def exports(self, session: Session | None) -> list[Any]:
         """Download buttons for the latest answer and the whole conversation, Markdown and DOCX."""
@@ -222,7 +234,7 @@ class Chat:
 
     def _failed(self, session: Session, messages: list[dict[str, str]], problem: str) -> tuple[Any, ...]:
         shown = [*messages, {"role": "assistant", "content": render_error(problem)}]
-        return shown, gr.skip(), replace(session, messages=tuple(shown)), gr.skip()
+        return shown, gr.skip(), replace(session, messages=tuple(shown)), gr.skip(), *_unchanged()
 
     def _sweep_exports(self) -> None:
         cutoff = time.time() - EXPORT_MAX_AGE
@@ -272,7 +284,7 @@ class Chat:
                             all_docx = gr.DownloadButton("Gesprek (.docx)", interactive=False, size="sm",
                                                          elem_id="export-gesprek-docx")
             downloads = [latest_md, latest_docx, all_md, all_docx]
-            outputs = [chatbot, question, session, sources]
+            outputs = [chatbot, question, session, sources, *downloads]
             filters = [agencies, documents]
             question.submit(self.respond, [question, session, *filters], outputs, api_name="ask").then(
                 self.exports, session, downloads, api_name="exports")
@@ -302,8 +314,9 @@ def launch(chat: Chat, host: str = "127.0.0.1", port: int = 7860, block: bool = 
     app = chat.build()
     # 20 people at once: their answers queue for the index one by one (~0.1 s each) while up to 32 stream.
     app.queue(default_concurrency_limit=32, max_size=256)
+    # No footer (its links are English and lead to the API page) and no run history kept in the browser.
     app.launch(server_name=host, server_port=port, css=CSS, prevent_thread_lock=not block, quiet=not block,
-               show_error=False)
+               show_error=False, footer_links=[], run_history=False)
     return app
 
 

@@ -79,10 +79,11 @@ def test_comparison_is_a_table_with_one_row_per_agency_and_cited_cells() -> None
                           0, "Vergelijk")
     assert shown.count("<tr>") == 3  # header and two agencies
     assert "<th>Agentschap</th><th>Methode</th><th>Kerncijfer</th><th>Bron</th>" in shown
-    assert "<td>Kind en Gezin (K&amp;G)</td>" in shown
-    assert "<td>Agentschap &lt;i&gt;X&lt;/i&gt; (X)</td>" in shown
-    assert ('<td>95% <a class="cite" href="#bron-0-1" title="Bron 1 tonen">[1]</a></td>') in shown
-    assert "<td>—</td>" in shown  # no key figure: said, not left blank
+    assert '<td class="agency">Kind en Gezin (K&amp;G)</td>' in shown
+    assert '<td class="agency">Agentschap &lt;i&gt;X&lt;/i&gt; (X)</td>' in shown
+    assert ('<td class="figure">95% <a class="cite" href="#bron-0-1" title="Bron 1 tonen">[1]</a></td>') in shown
+    assert '<td class="figure">—</td>' in shown  # no key figure: said, not left blank
+    assert '<td class="sources"><a class="cite" href="#bron-0-2" title="Bron 2 tonen">[2]</a></td>' in shown
     assert "answer-text" not in shown  # the table replaces the bullet text
 
 

@@ -56,7 +56,9 @@ def test_an_answer_streams_then_lands_with_its_sources(chat: Chat, assistant: As
     expected = assistant.ask(AGII)
     assert "Zoeken…" in steps[0][0][-1]["content"]
     assert len(steps) == 1 + len(stream_steps(expected.text))  # "searching", the growing text, the whole
-    messages, box, session, panel = steps[-1]
+    messages, box, session, panel, *downloads = steps[-1]
+    assert [d["interactive"] for d in steps[0][4:]] == [False] * 4  # no stale export while answering
+    assert downloads == [gr.skip()] * 4
     assert box == ""
     assert messages == [
         {"role": "user", "content": f'<div class="question">{AGII}</div>'},
@@ -142,6 +144,7 @@ def test_document_filter_choices_follow_the_agency_filter(chat: Chat) -> None:
 
 
 def test_new_conversation_forgets_everything(chat: Chat) -> None:
-    messages, box, session, panel = chat.new_conversation()
+    messages, box, session, panel, *downloads = chat.new_conversation()
+    assert [d["interactive"] for d in downloads] == [False] * 4
     assert (messages, box, session) == ([], "", Session())
     assert "Klik op een [n]" in panel

@@ -168,6 +168,7 @@ def test_comparison_comes_back_as_a_table_with_cited_cells(page: Page, corpus_ch
 
 
 def download(page: Page, button: str) -> Path:
+    expect(page.locator(f"{button} button, button{button}").first).to_be_enabled(timeout=WAIT)
     with page.expect_download(timeout=WAIT) as info:
         page.locator(button).click()
     path = info.value.path()
