@@ -208,8 +208,11 @@ class ExtractiveAnswerer:
         same = [u for u in units if u.passage is best.passage]
         if best.bullet and best.lead and self._text_coverage(best.lead, weights) >= \
                 self._text_coverage(best.text, weights):
-            # The question is about what the list is about ("de voornaamste punten zijn:"): the whole list.
             lead = [u for u in same if not u.bullet and u.text == best.lead]
+            own = self._text_coverage(f"{best.lead} {best.text}", weights) - self._text_coverage(best.lead, weights)
+            if own > 0:  # the row or bullet adds what the question asks: that one, under its header
+                return lead + [best] if lead else [best]
+            # The question is about what the list is about ("de voornaamste punten zijn:"): the whole list.
             siblings = [u for u in same if u.bullet and u.lead == best.lead]
             return (lead + siblings)[:MAX_BULLETS + 1]
         chosen = [best]
@@ -416,7 +419,7 @@ def _render(units: list[Unit]) -> str:
         current = unit.passage
         text = unit.text.rstrip(" ,;")
         if unit.bullet and unit.lead and unit.lead not in leads:
-            text = f"{unit.lead} {text}"
+            text = f"{unit.lead} {text}" if unit.lead.endswith(":") else f"{unit.lead}: {text}"
             leads.add(unit.lead)
         if group and unit.bullet and group[-1].endswith(":"):
             group.append(text)

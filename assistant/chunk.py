@@ -22,6 +22,9 @@ _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 _NUMERIC = re.compile(r"^(?:[-+]?\d+(?:[.,]\d+)*%?|nvt|n\.v\.t\.)$", re.I)
 _TERMINAL = (".", ":", ";", "?", "!", ")", "”", "’")
 
+# Bump when the chunks of the same text change, so an index built by an older chunker is not mixed in.
+CHUNKER_VERSION = 2
+
 # A table is a run of short-lined paragraphs with at least this many rows of numbers.
 TABLE_LINE_CHARS = 50
 TABLE_MIN_ROWS = 3
@@ -47,7 +50,7 @@ def split_into_chunks(doc: Document, chunk_size: int = 600, chunk_overlap: int =
     for section in doc.sections or (Section("text", 0, len(doc.text)),):
         for label, start, end in split_items(doc.text, section.start, section.end):
             for span in _pack(doc.text, start, end, chunk_size, splitter):
-                text = clean_text(doc.text[span.start:span.end])
+                text = clean_text(doc.text[span.start:span.end], keep_lines=span.table)
                 if text:
                     chunks.append(_make_chunk(doc, section.name, label, span, text))
     return chunks
@@ -72,10 +75,15 @@ def split_items(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
     return blocks
 
 
-def clean_text(raw: str) -> str:
-    """Fold white space and rejoin words hyphenated over a line end ("klant-\\ntevredenheid")."""
+def clean_text(raw: str, keep_lines: bool = False) -> str:
+    """Fold white space and rejoin words hyphenated over a line end ("klant-\\ntevredenheid"). A table
+    keeps one line per line (its rows), without the blank ones."""
+    if keep_lines:
+        lines = (re.sub(r"[ \t]+", " ", line).strip() for line in raw.split("\n"))
+        return "\n".join(line for line in lines if line)
     text = re.sub(r"(?<=[a-zà-ÿ])-[ \t]*\n\s*(?=[a-zà-ÿ])", "", raw)  # hyphenation: drop the hyphen
     text = re.sub(r"(?<=\S)-[ \t]*\n\s*(?=\w)", "-", text)  # a compound's hyphen: keep it ("Subsidie-Agentschap")
+    text = re.sub(r"(?<=\s)-[ \t]*\n\s*(?=\w)", "-", text)  # a suspended compound: "en -\nzorg" is "en -zorg"
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -166,15 +174,19 @@ def _pack(text: str, start: int, end: int, size: int, splitter: RecursiveCharact
 
 
 def _split_long(text: str, para: _Span, splitter: RecursiveCharacterTextSplitter) -> list[_Span]:
+    # A paragraph here may hold a blank line that _paragraphs joined over (a sentence broken in two);
+    # the splitter would cut there first, so it sees that gap as one line break padded to the same
+    # length, which keeps every offset in `source` the offset in the text.
+    source = re.sub(r"\n[ \t]*\n", lambda m: "\n" + " " * (len(m.group(0)) - 1), text[para.start:para.end])
     spans = []
-    cursor = para.start
-    for piece in splitter.split_text(text[para.start:para.end]):
-        # The splitter returns substrings; find each from just after the previous piece's start,
-        # which is where an overlapping piece can begin at the earliest.
-        found = text.find(piece, cursor, para.end)
-        if found < 0:  # not expected: the pieces are verbatim substrings
+    cursor = 0
+    for piece in splitter.split_text(source):
+        # The pieces are substrings; find each from just after the previous piece's start, where an
+        # overlapping piece can begin at the earliest.
+        found = source.find(piece, cursor)
+        if found < 0:  # not expected: the splitter strips only white space
             found = cursor
-        spans.append(_Span(found, found + len(piece)))
+        spans.append(_trim(text, para.start + found, para.start + found + len(piece)))
         cursor = found + 1
     return spans
 

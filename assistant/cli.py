@@ -70,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `ask ... | head`: the reader has seen enough
+        sys.stderr.close()
+        return 0
 
 
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:

@@ -73,7 +73,7 @@ class Assistant:
             doc_ids: Sequence[str] = ()) -> Answer:
         """Retrieve and answer one question; an unusable question is an InputError."""
         question = check_question(question, self.settings.max_question_chars)
-        k = k or self.settings.k
+        k = self.settings.k if k is None else k
         if k < 1 or k > 50:
             raise InputError(f"k must be between 1 and 50, not {k}")
         filters = resolve_filters(self.index, agencies, doc_ids)

@@ -42,6 +42,9 @@ def load_embedder(name: str, batch_size: int = 32) -> Embeddings:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from langchain_huggingface import HuggingFaceEmbeddings
 
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
     path = model_path(name)
     log.info("loading embedding model from %s", path)
     return HuggingFaceEmbeddings(

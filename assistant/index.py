@@ -30,7 +30,7 @@ import chromadb
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .chunk import split_into_chunks
+from .chunk import CHUNKER_VERSION, split_into_chunks
 from .errors import IndexMismatchError, IndexMissingError
 from .settings import Settings
 from .text import Analyzer, words
@@ -93,7 +93,7 @@ class Index:
         self.settings = settings
         self.embedder = embedder
         self.analyzer = Analyzer(settings.stemmer)
-        signature = {"format": FORMAT, **settings.index_signature()}
+        signature = {"format": FORMAT, "chunker": CHUNKER_VERSION, **settings.index_signature()}
         self._chunks = client.get_or_create_collection(
             CHUNKS, metadata={"signature": json.dumps(signature, sort_keys=True)},
             embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
@@ -103,8 +103,9 @@ class Index:
             changed = ", ".join(f"{k}: index has {found.get(k)!r}, settings say {v!r}"
                                 for k, v in signature.items() if found.get(k) != v)
             raise IndexMismatchError(
-                f"the index was built with other settings ({changed}); use the settings it was built "
-                "with, or another --index folder for the new ones"
+                f"the index in {settings.index_dir} was built with other settings ({changed}); use the "
+                "settings it was built with, another --index folder for the new ones, or delete the folder "
+                "and ingest again (the default index/ is rebuilt from corpus/ on its own)"
             )
         # Documents carry no vector worth searching: a 1-dimensional placeholder keeps Chroma content.
         self._documents = client.get_or_create_collection(

@@ -1,0 +1,68 @@
+"""What a question asks for, and which names it mentions."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.question import analyze_question, counted_noun, name_is_mentioned, named_entities
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Vergelijk de meetmethode van elk agentschap.", "compare"),
+    ("Compare how the agencies handle complaints.", "compare"),
+    ("Which agencies use web surveys?", "list"),
+    ("Welke departementen werken met focusgroepen?", "list"),
+    ("Welk agentschap werkt met focusgroepen?", "single"),
+    ("Hoe meet Kind en Gezin de klanttevredenheid?", "single"),
+])
+def test_kind_of_question(question: str, kind: str) -> None:
+    assert analyze_question(question).kind == kind
+
+
+@pytest.mark.parametrize(("question", "wants"), [
+    ("Hoeveel kost de bevraging per jaar?", "amount"),
+    ("What did the survey cost?", "amount"),
+    ("Sinds wanneer bestaat de klachtendienst?", "date"),
+    ("In welk jaar startte de meting?", "date"),
+    ("Hoeveel respondenten waren er?", "number"),
+    ("How many people answered?", "number"),
+    ("Welke software gebruikt het agentschap?", "name"),
+    ("Hoe verloopt de bevraging?", ""),
+])
+def test_what_the_question_wants(question: str, wants: str) -> None:
+    assert analyze_question(question).wants == wants
+
+
+@pytest.mark.parametrize(("question", "names"), [
+    ("Wat is de klanttevredenheidsscore van De Lijn?", ["De Lijn"]),
+    ("Hoeveel kost de meting van de VDAB?", ["VDAB"]),
+    ("Which agency runs the community 'Meet the Parents'?", ["Meet the Parents"]),
+    ("Werkt het Agentschap Wegen en Verkeer met een steekproef?", ["Agentschap Wegen en Verkeer"]),
+    ("Hoe meet de Vlaamse overheid de tevredenheid?", []),  # "Vlaamse" names no one in particular
+    ("Wat doet het agentschap?", []),  # the capitalised first word is no name
+])
+def test_named_entities(question: str, names: list[str]) -> None:
+    assert named_entities(question) == names
+
+
+def test_a_name_counts_as_mentioned_only_as_a_whole() -> None:
+    text = "Na een telefonisch contact met de K&G-Lijn worden vragen gesteld."
+    assert not name_is_mentioned("De Lijn", text)  # "Lijn" glued into "K&G-Lijn" is another name
+    assert name_is_mentioned("K&G-Lijn", text)
+    assert name_is_mentioned("vdab", "De VDAB bevraagt werkzoekenden.")
+    assert name_is_mentioned("Agentschap voor Natuur en Bos", "het agentschap Natuur en Bos meet")
+    assert not name_is_mentioned("Agentschap voor Natuur en Bos", "het agentschap Natuur meet")
+
+
+@pytest.mark.parametrize(("question", "counted"), [
+    ("Bij hoeveel contactpersonen liep de bevraging?", "contactpersonen liep"),
+    ("How many 'Heerlijk Helder' sessions were there?", "Heerlijk Helder sessions"),
+    ("Hoeveel procent is tevreden?", "procent"),
+    ("Wat is de score?", ""),
+])
+def test_counted_noun(question: str, counted: str) -> None:
+    assert counted_noun(question) == counted
+
+
+def test_a_question_about_the_question_is_recognised() -> None:
+    assert analyze_question("Wat vroeg het parlementslid over de kosten?").about_question
+    assert not analyze_question("Wat kostte de meting?").about_question
