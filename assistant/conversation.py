@@ -24,12 +24,12 @@ from .types import Answer
 _SWITCH = re.compile(
     r"^\s*(?:en(?:\s+(?:wat\s+met|hoe\s+zit\s+het\s+met|bij|voor|van))?|wat\s+met|hoe\s+zit\s+het\s+met|"
     r"and(?:\s+(?:for|at))?|what\s+about|how\s+about)\s+(?P<subject>.+?)\s*[?.!]*\s*$",
-    re.I,
+    re.IGNORECASE,
 )
 # "dit agentschap", "het departement": words that point back at the agency of the last question.
 _POINTER = re.compile(r"\b(?:dit|dat|het|deze|die|hetzelfde|datzelfde)\s+(?:agentschap|departement|entiteit)\b"
-                      r"|\bthat agency\b|\bthis agency\b|\bthe agency\b", re.I)
-_ORGANISATION_WORD = re.compile(r"^(agentschap|departement|het|de)\s+", re.I)
+                      r"|\bthat agency\b|\bthis agency\b|\bthe agency\b", re.IGNORECASE)
+_ORGANISATION_WORD = re.compile(r"^(agentschap|departement|het|de)\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def find_agency(text: str, agencies: Mapping[str, str]) -> Mention | None:
 
 def with_article(agency: str) -> str:
     """ "het Agentschap ..." and "het Departement ...", other names as they are ("Kind en Gezin")."""
-    return f"het {agency}" if re.match(r"(agentschap|departement)\b", agency, re.I) else agency
+    return f"het {agency}" if re.match(r"(agentschap|departement)\b", agency, re.IGNORECASE) else agency
 
 
 def resolve_followup(question: str, history: Sequence[Turn], agencies: Mapping[str, str],

@@ -25,8 +25,16 @@ from .conversation import Turn, resolve_followup
 from .core import Assistant, check_question
 from .errors import AssistantError, IndexMismatchError, IndexMissingError, ModelNotFoundError
 from .export import write_exports
-from .render import (EMPTY_SOURCES, parse_citation_target, render_answer, render_error, render_question,
-                     render_searching, render_sources, stream_steps)
+from .render import (
+    EMPTY_SOURCES,
+    parse_citation_target,
+    render_answer,
+    render_error,
+    render_question,
+    render_searching,
+    render_sources,
+    stream_steps,
+)
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -289,13 +297,13 @@ class Chat:
             question.submit(self.respond, [question, session, *filters], outputs, api_name="ask").then(
                 self.exports, session, downloads, api_name="exports")
             for event in (
-                ask_button.click(self.respond, [question, session, *filters], outputs, api_name=False),
-                chatbot.example_select(self.ask_example, [session, *filters], outputs, api_name=False),
-                new_button.click(self.new_conversation, None, outputs, api_name=False),
+                ask_button.click(self.respond, [question, session, *filters], outputs, api_visibility="private"),
+                chatbot.example_select(self.ask_example, [session, *filters], outputs, api_visibility="private"),
+                new_button.click(self.new_conversation, None, outputs, api_visibility="private"),
             ):
-                event.then(self.exports, session, downloads, api_name=False)
-            agencies.change(self.filter_documents, filters, documents, api_name=False)
-            sources.cite(self.open_citation, session, sources, api_name=False,  # type: ignore[attr-defined]
+                event.then(self.exports, session, downloads, api_visibility="private")
+            agencies.change(self.filter_documents, filters, documents, api_visibility="private")
+            sources.cite(self.open_citation, session, sources, api_visibility="private",  # type: ignore[attr-defined]
                          concurrency_limit=None)
         return app
 

@@ -3,8 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.render import (link_citations, parse_citation_target, passage_in_context, render_answer,
-                              render_question, render_sources, stream_steps)
+from assistant.render import (
+    link_citations,
+    parse_citation_target,
+    passage_in_context,
+    render_answer,
+    render_question,
+    render_sources,
+    stream_steps,
+)
 from assistant.types import Answer, Chunk, Citation, Document, Passage
 
 DOC_TEXT = "Eerste alinea over iets.\n\nTweede alinea: de meting gebeurt\njaarlijks met een enquête. Slot."
