@@ -34,7 +34,7 @@ class Assistant:
 
     def __post_init__(self) -> None:
         if self.answerer is None:
-            self.answerer = ExtractiveAnswerer(self.index.analyzer, self.index.idf, self.index.document_frequency.__getitem__)
+            self.answerer = ExtractiveAnswerer(self.index.analyzer, self.index.idf, self.index.df)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embeddings | None = None, answerer: Answerer | None = None,
