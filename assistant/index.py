@@ -297,17 +297,17 @@ class Index:
         stale = [i for i in self._chunks.get(where={"doc_id": {"$in": doc_ids}}, include=[])["ids"] if i not in keep]
         for batch in _batched(iter(stale), self._max_batch()):
             self._chunks.delete(ids=batch)
+        size = self._max_batch()
+        for i in range(0, len(chunks), size):
+            batch = chunks[i:i + size]
+            self._chunks.upsert(ids=[c.id for c in batch], embeddings=vectors[i:i + size],
+                                documents=[c.text for c in batch], metadatas=[_chunk_metadata(c) for c in batch])
         # Written last: a document whose record is stored has all its chunks.
         records = [p.doc for p in pending]
         self._documents.upsert(
             ids=doc_ids, embeddings=[[0.0]] * len(records), documents=[d.text for d in records],
             metadatas=[_document_metadata(p.doc, p.digest) for p in pending],
         )
-        size = self._max_batch()
-        for i in range(0, len(chunks), size):
-            batch = chunks[i:i + size]
-            self._chunks.upsert(ids=[c.id for c in batch], embeddings=vectors[i:i + size],
-                                documents=[c.text for c in batch], metadatas=[_chunk_metadata(c) for c in batch])
         return [Outcome(p.doc.id, p.doc.source, "updated" if p.stored else "added", len(p.chunks)) for p in pending]
 
     def _stored_hashes(self, doc_ids: list[str]) -> dict[str, str]:
