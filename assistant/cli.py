@@ -26,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, help="index folder (default: index/, built from corpus/ on first use)")
     common.add_argument("--embedding-model", help="bundled model name or a folder with a sentence-transformers model")
+    common.add_argument("--chroma-url", help="a shared Chroma server, http://HOST:PORT, instead of the index folder")
+    common.add_argument("--llm", help="a generative model, openai:MODEL or ollama:MODEL (keys from the environment: "
+                                      "OPENAI_API_KEY); without it the answers are extractive, offline")
+    common.add_argument("--llm-base-url", help="the model's server: any OpenAI-compatible one (vLLM, llama.cpp, "
+                                               "LM Studio), e.g. http://127.0.0.1:8080/v1, or Ollama's")
     common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
 
     parser = argparse.ArgumentParser(prog="python -m assistant",

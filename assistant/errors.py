@@ -7,6 +7,8 @@
      +-- IndexMismatchError   the index was built with other model or chunking settings
      +-- ModelNotFoundError   the embedding model is not on disk
      +-- LoadError            a file could not be read as a document
+     +-- ServerUnavailableError  the Chroma server does not answer
+     +-- ModelError           the generative model refused the request (bad name, key, address)
 """
 from __future__ import annotations
 
@@ -36,4 +38,12 @@ class ModelNotFoundError(AssistantError):
 
 
 class LoadError(AssistantError):
+    pass
+
+
+class ServerUnavailableError(AssistantError):
+    pass
+
+
+class ModelError(AssistantError):
     pass

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,12 +28,13 @@ from typing import Any
 
 import bm25s
 import chromadb
+import httpx
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from .chunk import CHUNKER_VERSION, split_into_chunks
-from .errors import IndexMismatchError, IndexMissingError
-from .settings import Settings
+from .errors import IndexMismatchError, IndexMissingError, ServerUnavailableError
+from .settings import Settings, parse_chroma_url
 from .text import Analyzer, words
 from .types import Chunk, Document, Section
 
@@ -42,6 +44,10 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 CHUNKS = "chunks"
 DOCUMENTS = "documents"
+# One record whose value changes with every write: how a reader sees that another process (a colleague's
+# ingest into the same Chroma server) changed the index, and rebuilds its BM25 (`sync`).
+STATE = "state"
+GENERATION = "generation"
 FORMAT = 1  # bump when the stored layout changes
 _CHUNK_FIELDS = {"doc_id", "title", "section", "item", "start", "end"}
 
@@ -74,9 +80,14 @@ class _Pending:
 
 # Documents whose stored hashes are looked up in one call.
 LOOKUP_BATCH = 256
+# Seconds one call to a Chroma server may take: an upsert of 512 chunks takes about one.
+SERVER_TIMEOUT = 120.0
 
 
-def open_client(index_dir: Path, create: bool) -> chromadb.ClientAPI:
+def open_client(index_dir: Path, create: bool, chroma_url: str = "") -> chromadb.ClientAPI:
+    """The embedded store in index_dir, or with `chroma_url` a Chroma server (the same collections)."""
+    if chroma_url:
+        return _open_server(chroma_url, create)
     store = index_dir / "chroma"
     if not create and not (store / "chroma.sqlite3").exists():
         raise IndexMissingError(
@@ -84,6 +95,51 @@ def open_client(index_dir: Path, create: bool) -> chromadb.ClientAPI:
         )
     store.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(store), settings=chromadb.Settings(anonymized_telemetry=False))
+
+
+def _open_server(url: str, create: bool) -> chromadb.ClientAPI:
+    host, port, ssl = parse_chroma_url(url)
+    down = (f"the Chroma server at {url} does not answer; start it (`chroma run --path DIR --host {host} "
+            f"--port {port}`) or give the right --chroma-url")
+    try:
+        client = chromadb.HttpClient(host=host, port=port, ssl=ssl,
+                                     settings=chromadb.Settings(anonymized_telemetry=False))
+        _translate_server_errors(client, down)
+        names = {c.name for c in client.list_collections()}
+    except (ValueError, httpx.HTTPError) as exc:  # chromadb says "Could not connect" with a ValueError
+        raise ServerUnavailableError(down) from exc
+    if not create and CHUNKS not in names:
+        raise IndexMissingError(
+            f"no index on the Chroma server at {url}; build one with "
+            f"`python -m assistant ingest PATH... --chroma-url {url}`"
+        )
+    return client
+
+
+class _ServerErrors(httpx.BaseTransport):
+    """Turns a dropped connection to the Chroma server, at any call, into a ServerUnavailableError:
+    one readable line in the CLI, a 503 in the API, a message in the chat, instead of a traceback."""
+
+    def __init__(self, inner: httpx.BaseTransport, message: str) -> None:
+        self.inner, self.message = inner, message
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return self.inner.handle_request(request)
+        except httpx.TransportError as exc:
+            raise ServerUnavailableError(f"{self.message} ({exc.__class__.__name__})") from exc
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _translate_server_errors(client: chromadb.ClientAPI, message: str) -> None:
+    # chromadb keeps its httpx session private; clients of one server share it, so wrap it once.
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client) and not isinstance(session._transport, _ServerErrors):
+        session._transport = _ServerErrors(session._transport, message)
+        # chromadb waits for ever; a hung server should not hang every question.
+        session.timeout = httpx.Timeout(SERVER_TIMEOUT, connect=5.0)
 
 
 class Index:
@@ -102,8 +158,9 @@ class Index:
         if found != signature:
             changed = ", ".join(f"{k}: index has {found.get(k)!r}, settings say {v!r}"
                                 for k, v in signature.items() if found.get(k) != v)
+            where = f"the Chroma server at {settings.chroma_url}" if settings.chroma_url else settings.index_dir
             raise IndexMismatchError(
-                f"the index in {settings.index_dir} was built with other settings ({changed}); use the "
+                f"the index in {where} was built with other settings ({changed}); use the "
                 "settings it was built with, another --index folder for the new ones, or delete the folder "
                 "and ingest again (the default index/ is rebuilt from corpus/ on its own)"
             )
@@ -111,6 +168,8 @@ class Index:
         self._documents = client.get_or_create_collection(
             DOCUMENTS, embedding_function=None, configuration={"hnsw": {"space": "l2"}},
         )
+        self._state = client.get_or_create_collection(STATE, embedding_function=None)
+        self.generation = ""  # the state's value when the chunks were last read
         self._max_write = client.get_max_batch_size()  # Chroma's limit on ids per call
         self._orphans: list[str] = []
         self.chunks: list[Chunk] = []
@@ -123,6 +182,9 @@ class Index:
 
     def refresh(self) -> None:
         """Reload the chunks from Chroma and rebuild BM25 from them."""
+        # The generation before the data: a write that lands while this reads changes it, and the next
+        # `sync` reads again.
+        self.generation = self._stored_generation()
         # Records before chunks: a record read here had all its chunks written before it.
         recorded = set(self._documents.get(include=[])["ids"])
         got = self._chunks.get(include=["documents", "metadatas"])
@@ -143,6 +205,22 @@ class Index:
             self._bm25 = bm25
         else:
             self._bm25 = None
+
+    def sync(self) -> bool:
+        """Refresh when another process wrote to the store since the last refresh; True when it did.
+        One small read: cheap enough before every question."""
+        if self._stored_generation() == self.generation:
+            return False
+        log.info("the index changed elsewhere: reloading its chunks and rebuilding BM25")
+        self.refresh()
+        return True
+
+    def _stored_generation(self) -> str:
+        got = self._state.get(ids=[GENERATION], include=["metadatas"])
+        return str(((got["metadatas"] or [{}])[0] or {}).get("value", "")) if got["ids"] else ""
+
+    def _new_generation(self) -> None:
+        self._state.upsert(ids=[GENERATION], embeddings=[[0.0]], metadatas=[{"value": uuid.uuid4().hex}])
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -266,6 +344,7 @@ class Index:
             self._documents.delete(ids=batch)
             self._chunks.delete(where={"doc_id": {"$in": batch}})
         if present:
+            self._new_generation()
             self.refresh()
         return len(present)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -32,6 +33,13 @@ class Settings:
     write_batch: int = 512  # chunks embedded and stored together in an ingest; a crash redoes at most these
     max_file_mb: int = 32  # larger files are refused with a message (a 32 MB PDF is a scan, not text)
     default_index: bool = field(default=True, compare=False)  # build index_dir from corpus_dir when missing
+    # A shared Chroma server ("http://HOST:PORT") instead of the store in index_dir; empty: the embedded store.
+    chroma_url: str = ""
+    # The generative model, "openai:MODEL" or "ollama:MODEL"; empty: the extractive answerer, offline.
+    llm: str = ""
+    llm_base_url: str = ""  # an OpenAI-compatible server (vLLM, llama.cpp, LM Studio) or Ollama's address
+    llm_timeout: float = 60.0  # seconds one model reply may take before the extractive answer is given instead
+    llm_retries: int = 1  # further tries after a timeout or a server error (the client backs off between them)
 
     def __post_init__(self) -> None:
         if self.chunk_size < 100:
@@ -44,6 +52,14 @@ class Settings:
         for name in ("bm25_weight", "bm25_weight_english"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise SettingsError(f"{name} must be between 0 and 1, not {getattr(self, name)}")
+        if self.chroma_url:
+            parse_chroma_url(self.chroma_url)
+        if self.llm:
+            parse_llm(self.llm)
+        if self.llm_timeout <= 0:
+            raise SettingsError(f"llm_timeout must be more than 0 seconds, not {self.llm_timeout}")
+        if self.llm_retries < 0:
+            raise SettingsError(f"llm_retries must be 0 or more, not {self.llm_retries}")
         for name in ("k", "candidates", "rrf_k", "max_question_chars", "batch_size", "write_batch", "max_file_mb"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}")
@@ -75,6 +91,33 @@ class Settings:
             "chunk_overlap": self.chunk_overlap,
             "stemmer": self.stemmer,
         }
+        if self.embedding_backend != "torch":  # only then: indexes built before the setting existed still open
+            signature["embedding_backend"] = self.embedding_backend
+        return signature
+
+
+LLM_PROVIDERS = ("openai", "ollama")
+
+
+def parse_chroma_url(url: str) -> tuple[str, int, bool]:
+    """"http://HOST:PORT" -> (host, port, ssl); anything else is a SettingsError."""
+    found = re.fullmatch(r"(https?)://([^/:\s]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?/?", url.strip())
+    if not found:
+        raise SettingsError(f"chroma_url must look like http://HOST:PORT, not {url!r}")
+    scheme, host, port = found.groups()
+    ssl = scheme == "https"
+    number = int(port) if port else (443 if ssl else 8000)  # 8000: the port `chroma run` listens on
+    if not 0 < number < 65536:
+        raise SettingsError(f"chroma_url has port {number}; a port is between 1 and 65535")
+    return host.strip("[]"), number, ssl
+
+
+def parse_llm(spec: str) -> tuple[str, str]:
+    """"openai:MODEL" or "ollama:MODEL" -> (provider, model); anything else is a SettingsError."""
+    provider, _, model = spec.partition(":")
+    if provider not in LLM_PROVIDERS or not model.strip():
+        raise SettingsError(f"llm must be openai:MODEL or ollama:MODEL (e.g. openai:gpt-4o-mini), not {spec!r}")
+    return provider, model.strip()
 
 
 def _convert(name: str, raw: str, kind: type) -> object:
