@@ -68,7 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        settings = Settings.from_env(index_dir=args.index, embedding_model=args.embedding_model)
+        settings = Settings.from_env(index_dir=getattr(args, "index", None), embedding_model=args.embedding_model,
+                                     chroma_url=getattr(args, "chroma_url", None), llm=getattr(args, "llm", None),
+                                     llm_base_url=getattr(args, "llm_base_url", None))
         return COMMANDS[args.command](args, settings)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -387,6 +387,7 @@ class Index:
             ids=doc_ids, embeddings=[[0.0]] * len(records), documents=[d.text for d in records],
             metadatas=[_document_metadata(p.doc, p.digest) for p in pending],
         )
+        self._new_generation()  # after the records: a reader that sees the new generation sees whole documents
         return [Outcome(p.doc.id, p.doc.source, "updated" if p.stored else "added", len(p.chunks)) for p in pending]
 
     def _stored_hashes(self, doc_ids: list[str]) -> dict[str, str]:
