@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.core import Assistant
 from assistant.render import render_answer, stream_steps
 from assistant.settings import Settings
-from assistant.ui import Chat, Session, open_chat
+from assistant.ui import STREAM_STEPS, Chat, Session, open_chat
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 AGII = "Hoe meet het Agentschap Integratie en Inburgering de klanttevredenheid?"
@@ -55,7 +55,7 @@ def test_an_answer_streams_then_lands_with_its_sources(chat: Chat, assistant: As
     steps = run(chat, AGII)
     expected = assistant.ask(AGII)
     assert "Zoeken…" in steps[0][0][-1]["content"]
-    assert len(steps) == 1 + len(stream_steps(expected.text))  # "searching", the growing text, the whole
+    assert len(steps) == 1 + len(stream_steps(expected.text, most=STREAM_STEPS))  # "searching", growing text, whole
     messages, box, session, panel, *downloads = steps[-1]
     assert [d["interactive"] for d in steps[0][4:]] == [False] * 4  # no stale export while answering
     assert downloads == [gr.skip()] * 4
