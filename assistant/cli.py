@@ -56,6 +56,33 @@ def build_parser() -> argparse.ArgumentParser:
     remove = sub.add_parser("remove", parents=[common], help="take documents out of the index")
     remove.add_argument("doc_ids", nargs="+")
 
+    similar = sub.add_parser("similar", parents=[common], help="asked before? earlier answers on a question's subject",
+                             description="The earlier questions and answers on the same subject as a new written "
+                                         "question, one per document, best first, and a draft answer outline "
+                                         "citing them [n].")
+    similar.add_argument("questions", nargs="*", metavar="QUESTION",
+                         help="the question's text, or a file holding it; without it, the whole of stdin is one question")
+    similar.add_argument("--json", action="store_true", help="print one JSON object per question")
+    similar.add_argument("--k", type=int, help="documents to show (default 5)")
+    similar.add_argument("--agency", action="append", default=[], help="only this agency or department (repeatable)")
+    similar.add_argument("--embedding-backend", choices=["torch", "onnx"],
+                         help="how the model runs: torch, or onnx (int8; the index must have been built with it)")
+
+    tune = sub.add_parser("tune-embeddings", help="fine-tune the embedding model on an archive's question -> answer pairs",
+                          description="Fine-tune the embedding model (the bundled one, or --embedding-model) on the "
+                                      "question -> answer pairs of JSON Lines records {\"question\", \"answer\"} on "
+                                      "the CPU, with in-batch negatives, into a model folder. Point --embedding-model "
+                                      "(or ASSISTANT_EMBEDDING_MODEL) at it for an index of that archive.")
+    tune.add_argument("records", type=Path, help="JSON Lines file of records with \"question\" and \"answer\"")
+    tune.add_argument("--out", type=Path, help="model folder to write (default: models/tuned-<file name>)")
+    tune.add_argument("--embedding-model", help="model to start from (default: the bundled model)")
+    tune.add_argument("--epochs", type=int, default=1)
+    tune.add_argument("--batch-size", type=int, default=16, help="pairs a step; the others in it are the negatives")
+    tune.add_argument("--since", help="only records dated on or after this day (YYYY-MM-DD)")
+    tune.add_argument("--until", help="only records dated before this day (YYYY-MM-DD)")
+    tune.add_argument("--limit", type=int, help="at most this many pairs (for a quick trial)")
+    tune.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+
     serve = sub.add_parser("serve", parents=[common], help="start the chat")
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--host", default="127.0.0.1")
@@ -236,4 +263,80 @@ def _print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
     print(file=out, flush=True)
 
 
-COMMANDS = {"ingest": run_ingest, "ask": run_ask, "remove": run_remove, "serve": run_serve}
+def run_similar(args: argparse.Namespace, settings: Settings) -> int:
+    from .core import Assistant, check_question
+    from .similar import find_similar
+
+    if args.k is not None and not 1 <= args.k <= 50:
+        raise InputError(f"k must be between 1 and 50, not {args.k}")
+    if args.embedding_backend:
+        settings = settings.with_(embedding_backend=args.embedding_backend)
+    questions = [_question_text(q) for q in args.questions] if args.questions else [sys.stdin.read()]
+    for question in questions:
+        check_question(question, settings.max_question_chars)  # before seconds of model loading
+    assistant = Assistant.open(settings)
+    for question in questions:
+        found = find_similar(assistant, question, k=args.k, agencies=args.agency)
+        if args.json:
+            print(json.dumps(found.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(format_similar(found), flush=True)
+    return 0
+
+
+def _question_text(arg: str) -> str:
+    """A QUESTION argument: the text of the file it names, or the argument itself."""
+    path = Path(arg)
+    try:
+        if len(arg) < 4096 and "\n" not in arg and path.is_file():
+            return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {arg}: {exc}") from exc
+    return arg
+
+
+def format_similar(found: Any) -> str:
+    """`similar` for a reader: the documents with their best passage (matching words in **bold**), then the draft."""
+    from .similar import Similar
+
+    assert isinstance(found, Similar)
+    lines: list[str] = []
+    if not found.documents:
+        lines.append("Geen eerdere documenten gevonden.")
+    for doc in found.documents:
+        about = ", ".join(x for x in (doc.date, doc.agency) if x)
+        lines.append(f"{doc.rank}. {doc.title or doc.doc_id} [{doc.doc_id}]" + (f" ({about})" if about else "")
+                     + f"  score {doc.score:.2f}")
+        lines.append(f"   {_marked(doc.passage.chunk.text, doc.highlights)}")
+    lines.append("")
+    lines.append("Ontwerp van antwoord:" if found.draft else "Geen ontwerp: geen zin uit deze antwoorden dekt de vraag.")
+    lines.extend(line.render() for line in found.draft)
+    if found.sources:
+        lines.append("")
+        lines.append("Bronnen:")
+        for p in found.sources:
+            lines.append(f"[{p.rank}] {p.chunk.title or p.chunk.doc_id} [{p.chunk.doc_id}]\n    {p.chunk.text}")
+    return "\n".join(lines) + "\n"
+
+
+def _marked(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    out, last = [], 0
+    for start, end in spans:
+        out.append(text[last:start] + "**" + text[start:end] + "**")
+        last = end
+    return "".join(out) + text[last:]
+
+
+def run_tune(args: argparse.Namespace, settings: Settings) -> int:
+    from .tune import tune_embeddings
+
+    out = args.out or Path("models") / f"tuned-{args.records.stem}"
+    report = tune_embeddings(args.records, out, base=args.embedding_model or settings.embedding_model,
+                             epochs=args.epochs, batch_size=args.batch_size, since=args.since, until=args.until,
+                             limit=args.limit, on_progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print(report.summary())
+    return 0
+
+
+COMMANDS = {"ingest": run_ingest, "ask": run_ask, "remove": run_remove, "serve": run_serve,
+            "similar": run_similar, "tune-embeddings": run_tune}

@@ -35,11 +35,19 @@ class Assistant:
     def __post_init__(self) -> None:
         if self.answerer is None:
             self.answerer = ExtractiveAnswerer(self.index.analyzer, self.index.idf, self.index.df)
+            if self.settings.llm:  # the model writes, checked against the passages; extractive is its fallback
+                from .llm import GenerativeAnswerer
+
+                self.answerer = GenerativeAnswerer.from_settings(self.settings, fallback=self.answerer)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embeddings | None = None, answerer: Answerer | None = None,
              create: bool = False) -> Assistant:
         """Open the index of `settings`; the default index is built from the corpus on first use."""
+        if settings.chroma_url:  # a shared server: no folder to check, and nobody's corpus is built on it unasked
+            client = open_client(settings.index_dir, create=create, chroma_url=settings.chroma_url)
+            index = Index(client, settings, embedder or _load_embedder(settings))
+            return cls(settings, index, answerer)  # type: ignore[arg-type]
         index_dir = settings.index_dir
         exists = (index_dir / "chroma" / "chroma.sqlite3").exists()
         if not exists and not create and not settings.default_index:
@@ -76,6 +84,7 @@ class Assistant:
         k = self.settings.k if k is None else k
         if k < 1 or k > 50:
             raise InputError(f"k must be between 1 and 50, not {k}")
+        self.index.sync()  # another process (on a shared Chroma server) may have changed the index
         filters = resolve_filters(self.index, agencies, doc_ids)
         intent = analyze_question(question)
         if intent.kind in ("compare", "list"):
@@ -139,7 +148,8 @@ def cited_first(answer: Answer) -> Answer:
 def _load_embedder(settings: Settings) -> Embeddings:
     from .embed import load_embedder
 
-    return load_embedder(settings.embedding_model, settings.batch_size)
+    return load_embedder(settings.embedding_model, settings.batch_size, settings.embedding_backend,
+                         settings.onnx_cache_dir)
 
 
 __all__ = ["Assistant", "AssistantError", "Failure", "FileResult", "IngestResult", "Progress", "check_question"]

@@ -36,10 +36,16 @@ def model_path(name: str) -> Path:
     return path
 
 
-def load_embedder(name: str, batch_size: int = 32) -> Embeddings:
-    """A langchain Embeddings over sentence-transformers, normalised vectors, on the CPU."""
+def load_embedder(name: str, batch_size: int = 32, backend: str = "torch", onnx_cache_dir: Path | None = None) -> Embeddings:
+    """A langchain Embeddings over sentence-transformers (or, with backend "onnx", over the same model
+    int8-quantised under ONNX Runtime: see onnx_embed.py), normalised vectors, on the CPU."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if backend == "onnx":
+        from .onnx_embed import load_onnx_embedder
+        from .settings import ROOT
+
+        return load_onnx_embedder(model_path(name), onnx_cache_dir or ROOT / "models" / "onnx", batch_size)
     from langchain_huggingface import HuggingFaceEmbeddings
 
     from transformers.utils import logging as transformers_logging
