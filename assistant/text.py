@@ -7,6 +7,7 @@ stream carries the whole word's stem and its parts' stems.
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Collection, Iterable
@@ -64,6 +65,9 @@ class Decompounder:
     def __init__(self, vocabulary: Collection[str] = ()) -> None:
         self.vocabulary = frozenset(w for w in vocabulary if len(w) >= MIN_PART and not w.isdigit())
         self.split = lru_cache(maxsize=200_000)(self._split)
+        # Sorted words and sorted reversed words: prefix and suffix look-ups by bisection.
+        self._sorted = sorted(self.vocabulary)
+        self._reversed = sorted(w[::-1] for w in self.vocabulary)
 
     def _known(self, word: str) -> bool:
         # "verbeter" in "verbeterpunten" is the verb "verbeteren" without its ending; "methode" may
@@ -76,8 +80,10 @@ class Decompounder:
         "websurveys". For a question word the index never has on its own."""
         if len(word) < MIN_PART + 1:
             return []
-        found = sorted(w for w in self.vocabulary if w != word and (w.startswith(word) or w.endswith(word)))
-        return found[:most]
+        found = set(_with_prefix(self._sorted, word, most))
+        found.update(w[::-1] for w in _with_prefix(self._reversed, word[::-1], most))
+        found.discard(word)
+        return sorted(found)[:most]
 
     def _split(self, word: str) -> tuple[str, ...]:
         """The parts of `word`, or () when it is not a compound of known words."""
@@ -95,6 +101,16 @@ class Decompounder:
                 if tail_parts:
                     return (*(self.split(head) or (head,)), *tail_parts)
         return ()
+
+
+def _with_prefix(ordered: list[str], prefix: str, most: int) -> list[str]:
+    start = bisect.bisect_left(ordered, prefix)
+    out = []
+    for word in ordered[start:start + most + 1]:
+        if not word.startswith(prefix):
+            break
+        out.append(word)
+    return out
 
 
 class Analyzer:
