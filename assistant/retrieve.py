@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
 
 from .errors import InputError
 from .index import Index
@@ -130,3 +135,25 @@ def unique_chunks(passages: Iterable[Passage]) -> list[Chunk]:
     for p in passages:
         seen.setdefault(p.chunk.id, p.chunk)
     return list(seen.values())
+
+
+class HybridRetriever(BaseRetriever):
+    """The hybrid search as a langchain retriever: `invoke(question)` gives langchain Documents whose
+    metadata carry the chunk's doc_id, title, agency, section, item, offsets, rank and score."""
+
+    index: Any
+    k: int = 5
+    filters: Filters = Filters()
+
+    model_config = {"arbitrary_types_allowed": True}
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        return [
+            LCDocument(
+                page_content=p.chunk.text, id=p.chunk.id,
+                metadata={**p.chunk.metadata, "doc_id": p.chunk.doc_id, "title": p.chunk.title,
+                          "agency": p.chunk.agency, "section": p.chunk.section, "item": p.chunk.item,
+                          "start": p.chunk.start, "end": p.chunk.end, "rank": p.rank, "score": p.score},
+            )
+            for p in retrieve(self.index, query, self.k, self.filters)
+        ]

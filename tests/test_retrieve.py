@@ -193,3 +193,17 @@ def test_ask_applies_the_filters_and_says_so(corpus_assistant: Assistant) -> Non
     assert "Filter toegepast: agentschap: Kind en Gezin." in answer.notices
     with pytest.raises(InputError, match="unknown agency 'VDAB'"):
         corpus_assistant.ask("Hoe tevreden zijn de ouders?", agencies=["VDAB"])
+
+
+def test_the_hybrid_search_is_a_langchain_retriever(build_assistant) -> None:
+    from assistant.retrieve import Filters, HybridRetriever, retrieve
+
+    assistant = build_assistant([Path(__file__).resolve().parent.parent / "corpus"])
+    question = "Welke software gebruikt het agentschap voor de bevragingen?"
+    expected = retrieve(assistant.index, question, 3, Filters(("Agentschap Integratie en Inburgering",)))
+    documents = HybridRetriever(index=assistant.index, k=3,
+                                filters=Filters(("Agentschap Integratie en Inburgering",))).invoke(question)
+    assert [d.id for d in documents] == [p.chunk.id for p in expected]
+    assert [d.page_content for d in documents] == [p.chunk.text for p in expected]
+    assert [d.metadata["rank"] for d in documents] == [1, 2, 3]
+    assert {d.metadata["agency"] for d in documents} == {"Agentschap Integratie en Inburgering"}
