@@ -77,7 +77,7 @@ def resolve_filters(index: Index, agencies: Iterable[str] = (), doc_ids: Iterabl
 
 
 def retrieve(index: Index, question: str, k: int, filters: Filters = Filters(), candidates: int | None = None,
-             bm25_weight: float | None = None) -> list[Passage]:
+             bm25_weight: float | None = None, vector: Sequence[float] | None = None) -> list[Passage]:
     """The k best passages for a question, best first, ranks from 1 and scores in [0, 1]."""
     settings = index.settings
     candidates = max(candidates or settings.candidates, k)
@@ -90,7 +90,9 @@ def retrieve(index: Index, question: str, k: int, filters: Filters = Filters(), 
     mask = index.mask(doc_ids=doc_ids) if doc_ids is not None else None
     bm25 = index.search_bm25(index.analyzer.query_tokens(question), candidates, mask)
     where = {"doc_id": {"$in": sorted(doc_ids)}} if doc_ids is not None else None
-    vectors = index.search_vectors(index.embedder.embed_query(_vector_text(question)), candidates, where)
+    if vector is None:
+        vector = index.embedder.embed_query(_vector_text(question))
+    vectors = index.search_vectors(vector, candidates, where)
     fused = fuse_rankings([[i for i, _ in bm25], [i for i, _ in vectors]], [weight, 1.0 - weight],
                           settings.rrf_k)
     best = (weight + (1.0 - weight)) / (settings.rrf_k + 1)  # rank 1 in both lists
@@ -108,9 +110,10 @@ def rerank(passages: Iterable[Passage]) -> list[Passage]:
 def per_agency(index: Index, question: str, per: int, filters: Filters = Filters()) -> dict[str, list[Passage]]:
     """The best passages of each agency in the index (or in the filter), for comparisons."""
     agencies = filters.agencies or tuple(sorted(index.agencies()))
+    vector = index.embedder.embed_query(_vector_text(question))  # once, not once an agency
     out: dict[str, list[Passage]] = {}
     for agency in agencies:
-        found = retrieve(index, question, per, Filters((agency,), filters.doc_ids))
+        found = retrieve(index, question, per, Filters((agency,), filters.doc_ids), vector=vector)
         if found:
             out[agency] = found
     return out
