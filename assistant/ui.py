@@ -308,6 +308,9 @@ class Chat:
             agencies.change(self.filter_documents, filters, documents, api_visibility="private")
             sources.cite(self.open_citation, session, sources, api_visibility="private",  # type: ignore[attr-defined]
                          concurrency_limit=None)
+            from .similar_ui import build_similar_tab  # the "Eerder gevraagd?" tab: similar_ui.py
+
+            build_similar_tab(self.assistant, self._lock, self.problem)
         return app
 
 
