@@ -142,6 +142,10 @@ class Chat:
         # One question at a time through the index: the stemmer and Chroma client are shared, and PyStemmer
         # objects are not safe to use from two threads at once. An answer takes ~0.1 s; streaming is outside.
         self._lock = threading.Lock()
+        # Per browser tab, the number of turns its newest question will make. An export event that finishes
+        # after the tab asked again is stale: it must not switch the buttons back on with the older files.
+        self._expected_turns: dict[str, int] = {}
+        self._expected_lock = threading.Lock()
 
     # -- choices for the filters --------------------------------------------------------------------
 
@@ -163,7 +167,8 @@ class Chat:
     # -- events ------------------------------------------------------------------------------------
 
     def respond(self, message: str, session: Session, agencies: Sequence[str] | None = None,
-                doc_ids: Sequence[str] | None = None) -> Iterator[tuple[Any, ...]]:
+                doc_ids: Sequence[str] | None = None, request: gr.Request | None = None,
+                ) -> Iterator[tuple[Any, ...]]:
         """Stream one exchange. Yields (chat messages, question box, session, sources panel, four download
         buttons). The buttons are switched off at once; the export files follow in a separate event
         (`exports`) that switches them on again, so building them never delays an answer and a click
@@ -181,11 +186,13 @@ class Chat:
             return
         searched = resolve_followup(message, session.turns, self.assistant.index.agencies(), agencies or ())
         pending = [*messages, {"role": "assistant", "content": render_searching(searched, message)}]
+        self._expect(request, len(session.turns) + 1)
         yield pending, "", replace(session, messages=tuple(pending)), gr.skip(), *_downloads_off()
         try:
             with self._lock:
                 answer = self.assistant.ask(searched, agencies=agencies or (), doc_ids=doc_ids or ())
         except AssistantError as exc:
+            self._expect(request, len(session.turns))
             yield self._failed(session, messages, explain(exc, self.assistant.settings))
             return
         turn_index = len(session.turns)
@@ -212,16 +219,20 @@ class Chat:
         return render_sources(session.turns[turn].answer, turn, self._document, selected=n)
 
     def ask_example(self, session: Session, agencies: Sequence[str] | None, doc_ids: Sequence[str] | None,
-                    event: gr.SelectData) -> Iterator[tuple[Any, ...]]:
+                    event: gr.SelectData, request: gr.Request | None = None) -> Iterator[tuple[Any, ...]]:
         value = event.value if isinstance(event.value, dict) else {}
-        yield from self.respond(str(value.get("text", "")), session, agencies, doc_ids)
+        yield from self.respond(str(value.get("text", "")), session, agencies, doc_ids, request)
 
-    def new_conversation(self) -> tuple[Any, ...]:
+    def new_conversation(self, request: gr.Request | None = None) -> tuple[Any, ...]:
+        self._expect(request, 0)
         return [], "", Session(), EMPTY_SOURCES, *_downloads_off()
 
-    def exports(self, session: Session | None) -> list[Any]:
-        """Download buttons for the latest answer and the whole conversation, Markdown and DOCX."""
+    def exports(self, session: Session | None, request: gr.Request | None = None) -> list[Any]:
+        """Download buttons for the latest answer and the whole conversation, Markdown and DOCX; unchanged
+        when the tab has asked another question since (that question's own exports follow)."""
         turns = session.turns if session is not None else ()
+        if self._expected(request) > len(turns):
+            return _unchanged()
         if not turns:
             return [gr.update(value=None, interactive=False) for _ in range(4)]
         self._sweep_exports()
@@ -239,6 +250,20 @@ class Chat:
         return gr.update(choices=choices, value=keep)
 
     # -- helpers -----------------------------------------------------------------------------------
+
+    def _expect(self, request: gr.Request | None, turns: int) -> None:
+        key = getattr(request, "session_hash", None)
+        if key is None:
+            return
+        with self._expected_lock:
+            self._expected_turns.pop(key, None)
+            self._expected_turns[key] = turns
+            if len(self._expected_turns) > 10_000:  # forget the tabs that asked longest ago
+                self._expected_turns.pop(next(iter(self._expected_turns)))
+
+    def _expected(self, request: gr.Request | None) -> int:
+        with self._expected_lock:
+            return self._expected_turns.get(getattr(request, "session_hash", None) or "", 0)
 
     def _document(self, doc_id: str) -> Any:
         return self.assistant.index.document(doc_id) if self.assistant is not None else None
@@ -334,5 +359,19 @@ def launch(chat: Chat, host: str = "127.0.0.1", port: int = 7860, block: bool = 
     return app
 
 
+def web_app(chat: Chat) -> Any:
+    """The chat at / and the HTTP API (api.py) at /api/, one FastAPI app on one port: what `serve` runs."""
+    from .api import create_app
+
+    # The chat's lock: the API's questions queue for the index with the chat's.
+    app = create_app(chat.assistant, chat.problem, chat._lock)
+    blocks = chat.build()
+    blocks.queue(default_concurrency_limit=32, max_size=256)  # as `launch` does
+    return gr.mount_gradio_app(app, blocks, path="/", css=CSS, show_error=False, footer_links=[], run_history=False)
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    launch(open_chat(settings), host, port)
+    """The chat and the API (/api/ask, /api/similar, /api/health, /docs) on one port, until interrupted."""
+    import uvicorn
+
+    uvicorn.run(web_app(open_chat(settings)), host=host, port=port, access_log=False, log_level="info")

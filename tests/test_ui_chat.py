@@ -5,6 +5,7 @@ import hashlib
 import math
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import pytest
@@ -148,3 +149,14 @@ def test_new_conversation_forgets_everything(chat: Chat) -> None:
     assert [d["interactive"] for d in downloads] == [False] * 4
     assert (messages, box, session) == ([], "", Session())
     assert "Klik op een [n]" in panel
+
+
+def test_exports_of_an_earlier_turn_do_not_come_back_once_the_tab_asks_again(chat: Chat) -> None:
+    tab = SimpleNamespace(session_hash="tab-1")
+    first = list(chat.respond(AGII, Session(), [], [], tab))[-1][2]
+    second_question = chat.respond("En Kind en Gezin?", first, [], [], tab)
+    next(second_question)  # the question is under way: buttons off
+    assert chat.exports(first, tab) == [gr.skip()] * 4  # turn 1's export finishing late changes nothing
+    assert chat.exports(first, SimpleNamespace(session_hash="other-tab"))[0]["interactive"] is True
+    second = list(second_question)[-1][2]
+    assert Path(chat.exports(second, tab)[0]["value"]).name.startswith("antwoord-2-")
