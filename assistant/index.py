@@ -296,7 +296,7 @@ class Index:
         Documents are read from the iterable as they come; their chunks are embedded and written
         `settings.write_batch` at a time, and `on_written` hears of each batch once it is stored.
         """
-        self.repair()
+        self._repair_if_sole_writer()
         counts: Counter[str] = Counter()
         pending: list[_Pending] = []
 
@@ -336,7 +336,7 @@ class Index:
 
     def remove_documents(self, doc_ids: Iterable[str]) -> int:
         """Take documents and their chunks out; returns how many were there."""
-        self.repair()
+        self._repair_if_sole_writer()
         wanted = list(dict.fromkeys(doc_ids))
         present = [i for i in self._documents.get(ids=wanted, include=[])["ids"]] if wanted else []
         for batch in _batched(iter(present), self._max_batch()):
@@ -362,6 +362,13 @@ class Index:
         if orphans:
             log.warning("removed %d chunks left by an ingest that was cut off", len(orphans))
         return len(orphans)
+
+    def _repair_if_sole_writer(self) -> None:
+        # Only an embedded store has a single writer. On a shared server another process's document may be
+        # mid-write (chunks stored, record not yet): not ours to delete. There a re-ingested document's
+        # left-overs still go, as stale chunks of that document in `_write`.
+        if not self.settings.chroma_url:
+            self.repair()
 
     def _write(self, pending: list[_Pending]) -> list[Outcome]:
         chunks = [c for p in pending for c in p.chunks]
