@@ -36,7 +36,7 @@ from .types import Answer, Citation, Passage
 log = logging.getLogger(__name__)
 
 # "[1]", "[1, 2]", "[1][3]", "[passage 2]": the forms models use; the answer writes each as "[n]".
-_CITATION = re.compile(r"\[\s*(?:passages?\s*)?(\d+(?:\s*[,;]\s*(?:passages?\s*)?\d+)*)\s*\]", re.I)
+_CITATION = re.compile(r"\[\s*(?:passages?\s*)?(\d+(?:\s*[,;]\s*(?:passages?\s*)?\d+)*)\s*\]", re.IGNORECASE)
 _CITATIONS_AFTER_END = re.compile(r"([.!?])((?:\s*\[[^\]\n]{1,40}\])+)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘(]?[A-ZÀ-Ý0-9])")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
@@ -52,7 +52,7 @@ _INSTRUCTION = re.compile(
     r"|\b(?:je|jij|u)\s+(?:bent|moet)\s+nu\b|\byou\s+(?:are|must)\s+now\b"
     r"|\b(?:system\s*prompt|systeemprompt|systeembericht)\b|\b(?:nieuwe|new)\s+(?:instructies?|instructions?)\b"
     r"|^\s*(?:system|assistant|systeem|assistent)\s*:",
-    re.I | re.M,
+    re.IGNORECASE | re.MULTILINE,
 )
 
 _MONTHS = {
@@ -63,9 +63,9 @@ _MONTHS = {
 }
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATES = (
-    re.compile(rf"\b(?P<d>\d{{1,2}})(?:e|ste|de|st|nd|rd|th)?\s+(?P<m>{_MONTH})\b\.?(?:\s+(?P<y>\d{{4}})\b)?", re.I),
-    re.compile(rf"\b(?P<m>{_MONTH})\b\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),
-    re.compile(rf"\b(?P<m>{_MONTH})\b\.?\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:e|ste|de|st|nd|rd|th)?\s+(?P<m>{_MONTH})\b\.?(?:\s+(?P<y>\d{{4}})\b)?", re.IGNORECASE),
+    re.compile(rf"\b(?P<m>{_MONTH})\b\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
+    re.compile(rf"\b(?P<m>{_MONTH})\b\.?\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
     re.compile(r"\b(?P<d>\d{1,2})[/.-](?P<mn>\d{1,2})[/.-](?P<y>\d{4}|\d{2})\b"),
     re.compile(r"\b(?P<y>\d{4})-(?P<mn>\d{2})-(?P<d>\d{2})\b"),
 )
@@ -73,7 +73,7 @@ _NUMBER = re.compile(
     r"(?<![\d.,])(?P<num>\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+(?:[.,]\d+)*)"
     r"(?:\s*(?P<mult>miljoen|miljard|million|billion|duizend|thousand|mio|mld)\b)?"
     r"(?:\s*(?P<pct>%|procent\b|percent\b|pct\b))?",
-    re.I,
+    re.IGNORECASE,
 )
 _MULTIPLIERS = {"miljoen": 1e6, "million": 1e6, "mio": 1e6, "miljard": 1e9, "billion": 1e9, "mld": 1e9,
                 "duizend": 1e3, "thousand": 1e3}
@@ -90,7 +90,7 @@ _NUMBER_WORDS = {
 }
 _NUMBER_WORD = re.compile(
     rf"(?<!\w)(?:(?P<unit>{'|'.join(_UNITS)}|een|één)en(?P<ten>{'|'.join(_TENS)})|"
-    rf"(?P<word>{'|'.join(_NUMBER_WORDS)}))(?!\w)", re.I)
+    rf"(?P<word>{'|'.join(_NUMBER_WORDS)}))(?!\w)", re.IGNORECASE)
 
 
 # -- the checker (pure) ------------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def build_messages(question: str, passages: Sequence[Passage]) -> list[SystemMes
 
 def _defuse(text: str) -> str:
     # A document cannot end its own <passage> early and speak outside it: "</passage>" loses its "<".
-    return re.sub(rf"<(/?\s*{prompts.PASSAGE_TAG})", r"‹\1", text, flags=re.I)
+    return re.sub(rf"<(/?\s*{prompts.PASSAGE_TAG})", r"‹\1", text, flags=re.IGNORECASE)
 
 
 def _attribute(text: str) -> str:
@@ -391,7 +391,7 @@ class GenerativeAnswerer:
             try:
                 reply = self.model.invoke(messages)
                 return _content(reply.content)
-            except Exception as exc:  # noqa: BLE001 - sorted below: transient, the model refusing, or a bug
+            except Exception as exc:
                 reason = _transient(exc, self.timeout)
                 if reason is None:
                     raise

@@ -19,9 +19,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
-_PASSAGE = re.compile(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
+_PASSAGE = re.compile(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class FakeModelServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            def do_POST(self) -> None:
                 server._handle(self)
 
             def log_message(self, *args: Any) -> None:
@@ -91,7 +91,7 @@ class FakeModelServer:
         with self._lock:
             self._steps.extend(steps)
 
-    def __enter__(self) -> FakeModelServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

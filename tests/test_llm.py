@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fake_openai import FakeModelServer, Prompt, Reply
 
 from assistant import prompts
 from assistant.answer import NOT_ANSWERED, ExtractiveAnswerer
@@ -25,7 +26,6 @@ from assistant.llm import (
 )
 from assistant.settings import Settings
 from assistant.types import Chunk, Passage
-from fake_openai import FakeModelServer, Prompt, Reply
 
 KG = """---
 id: kg-meting
