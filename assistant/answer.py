@@ -45,6 +45,8 @@ _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MONTH = re.compile(r"\b(januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
                     r"december|january|february|march|may|june|july|august|october)\b", re.I)
 _NUMBER = re.compile(r"\d")
+_FREQUENCY = re.compile(r"\b(\w*lijks\w*|permanent\w*|continu\w*|telkens|elke|iedere|na elk\w*|"
+                        r"(keer|maal) per|per (dag|week|maand|kwartaal|jaar)|om de \w+)\b", re.I)
 _MONEY = re.compile(r"€|\beuro\b|\bEUR\b", re.I)
 _FIGURE = re.compile(r"(?:€\s*)?\d+(?:[.,]\d+)*\s*(?:%|procent|euro)?")
 # Words of a list or comparison question that name the things compared, not what is asked about them.
@@ -136,7 +138,9 @@ class ExtractiveAnswerer:
         units = [u for p in passages for u in split_units(p)]
         context = {p.chunk.id: set(self.analyzer.tokens(_context(p))) for p in passages}
         for unit in units:
-            unit.stems = set(self.analyzer.tokens(f"{unit.lead} {unit.text}")) | context[unit.passage.chunk.id]
+            # "70%" says "procent" as much as the word does.
+            said = f"{unit.lead} {unit.text}".replace("%", " procent ")
+            unit.stems = set(self.analyzer.tokens(said)) | context[unit.passage.chunk.id]
         if intent.kind in ("compare", "list"):
             return self._per_agency(question, passages, units, weights, intent)
         if not intent.about_question:
@@ -152,6 +156,9 @@ class ExtractiveAnswerer:
         score, best = scored[0]
         if _window_coverage(best, units, weights) < MIN_COVERAGE:
             return _abstain(question, passages, "Geen passage gaat over wat gevraagd wordt.")
+        missing = self._missing_core(best, units, weights, intent, question)
+        if missing:
+            return _abstain(question, passages, f"Geen passage zegt iets over «{missing}».")
         chosen = self._expand(best, units, weights)
         if intent.wants == "" and intent.kind == "single":
             chosen += self._more_ways(best, scored, units, weights)
@@ -233,6 +240,25 @@ class ExtractiveAnswerer:
             following = [u for u in same[last.position + 1:] if u.bullet and u.lead == last.text]
             chosen.extend(following[:MAX_BULLETS])
         return chosen
+
+    def _missing_core(self, best: Unit, units: list[Unit], weights: dict[frozenset[str], float],
+                      intent: Intent, question: str) -> str:
+        """The word the answer cannot do without, when the best sentence and its neighbours lack it: what
+        "Welke X" asks for ("software"), and the question's most specific word that the index knows
+        ("responsgraad" of "Wat is de responsgraad ...?"). A sentence without it answers another question."""
+        # The passage the sentence stands in: a passage is one item of an answer, about one thing.
+        window = set().union(*(u.stems for u in units if u.passage is best.passage))
+        if intent.head:
+            head = [c for c in self.analyzer.concepts(intent.head)]
+            if head and all(c.stems.isdisjoint(window) for c in head):
+                return intent.head
+        concepts = {c.stems: c for c in self.analyzer.concepts(question)}
+        known = [(w, stems) for stems, w in weights.items() if any(self.df(t) for t in stems)]
+        if known:
+            weight, stems = max(known, key=lambda ws: ws[0])
+            if stems.isdisjoint(window):
+                return concepts[stems].word if stems in concepts else ""
+        return ""
 
     def _counts(self, unit: Unit, intent: Intent) -> bool:
         """For "Hoeveel X ...?": a number in the sentence counts X when X follows it within a few words
@@ -363,6 +389,8 @@ def _fits(unit: Unit, intent: Intent) -> bool:
         return bool(_YEAR.search(text) or _MONTH.search(text))
     if intent.wants == "number":
         return bool(_NUMBER.search(unit.text))
+    if intent.wants == "frequency":
+        return bool(_FREQUENCY.search(text))
     return True
 
 

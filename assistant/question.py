@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .glossary import ENGLISH_TO_DUTCH
 from .text import STOPWORDS, fold
 
 _COMPARE = re.compile(
@@ -22,6 +23,12 @@ _NUMBER = re.compile(r"\b(hoeveel|how (many|much)|aantal|number of|percentage|pr
                      r"score|cijfer\w*|hoe groot|what share)\b", re.I)
 _DATE = re.compile(r"\b(wanneer|when|sinds wanneer|tegen wanneer|in welk jaar|welk jaar|which year|"
                    r"what year|datum|date|hoe lang geleden)\b", re.I)
+_FREQUENCY = re.compile(r"\b(hoe vaak|hoe dikwijls|hoe frequent|om de hoeveel tijd|hoeveel keer|how often|"
+                        r"how frequently|how many times)\b", re.I)
+_HEAD = re.compile(r"\b(?:welke?|which|what)\s+(.*)", re.I)
+_AGENCY_WORDS = {"agentschap", "agentschappen", "departement", "departementen", "organisatie", "organisaties",
+                 "entiteit", "dienst", "diensten", "agency", "agencies", "department", "departments",
+                 "organisation", "organization", "minister", "ministers"}
 _NAME = re.compile(r"\b(welke?|which|what|wie|who|met wie|with whom)\b", re.I)
 
 # Words that are capitalised in a question without naming anything a passage must mention.
@@ -47,12 +54,15 @@ class Intent:
     asks_agency: bool  # the answer is an agency ("Which agency runs ...?")
     names: tuple[str, ...]  # organisations and names the question mentions
     counted: str = ""  # what "Hoeveel X" counts: "personen", "experten", "procent"
+    head: str = ""  # what "Welke X" asks for: "software", "universiteit" (not an agency: that is asks_agency)
     about_question: bool = False  # asks what was asked, so the question side of a document may answer
 
 
 def analyze_question(question: str) -> Intent:
     kind = "compare" if _COMPARE.search(question) else "list" if _LIST.search(question) else "single"
-    if _AMOUNT.search(question):
+    if _FREQUENCY.search(question):
+        wants = "frequency"
+    elif _AMOUNT.search(question):
         wants = "amount"
     elif _DATE.search(question):
         wants = "date"
@@ -62,8 +72,24 @@ def analyze_question(question: str) -> Intent:
         wants = "name"
     else:
         wants = ""
-    return Intent(kind, wants, bool(_WHO.search(question)), tuple(named_entities(question)),
-                  counted_noun(question) if wants == "number" else "", bool(_ABOUT_QUESTION.search(question)))
+    return Intent(kind, wants, asks_agency=bool(_WHO.search(question)), names=tuple(named_entities(question)),
+                  counted=counted_noun(question) if wants == "number" else "",
+                  head=head_noun(question) if wants == "name" and kind == "single" else "",
+                  about_question=bool(_ABOUT_QUESTION.search(question)))
+
+
+def head_noun(question: str) -> str:
+    """The word a "Welke X ...?" question asks for, unless X is an agency or a stop word."""
+    match = _HEAD.search(question)
+    if not match:
+        return ""
+    for word in re.findall(r"[\w&-]+", match.group(1))[:2]:
+        folded = fold(word)
+        if folded in _AGENCY_WORDS:
+            return ""
+        if folded not in STOPWORDS:
+            return word
+    return ""
 
 
 def counted_noun(question: str) -> str:
@@ -112,7 +138,9 @@ def name_is_mentioned(name: str, haystack: str) -> bool:
     if len(significant) < 2 and len(words) > 1:
         return False  # "De Lijn": the article is part of the name, so only the phrase counts
     return bool(significant) and all(
-        re.search(rf"(?<![\w&-]){re.escape(w)}(?![\w&-])", folded) for w in significant)
+        any(re.search(rf"(?<![\w&-]){re.escape(fold(alt))}(?![\w&-])", folded)
+            for alt in (w, *ENGLISH_TO_DUTCH.get(w, ())))
+        for w in significant)
 
 
 def is_acronym(token: str) -> bool:

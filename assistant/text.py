@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class Concept:
 
     own: frozenset[str]
     stems: frozenset[str]
+    word: str = ""  # the question's word, for messages
 
 
 _DUTCH_ONLY = frozenset(STOPWORDS_DUTCH) - frozenset(STOPWORDS_EN)
@@ -118,14 +120,22 @@ class Analyzer:
 
     def __init__(self, stemmer: str = "dutch", vocabulary: Collection[str] = ()) -> None:
         try:
-            self._stemmer = Stemmer.Stemmer(stemmer)
+            Stemmer.Stemmer(stemmer)
         except KeyError as exc:
             raise ValueError(f"unknown stemmer {stemmer!r}; try 'dutch' or 'dutch_porter'") from exc
-        self.stem = lru_cache(maxsize=500_000)(self._stemmer.stemWord)
+        self._algorithm = stemmer
+        self._local = threading.local()  # a PyStemmer object is not safe to share between threads
+        self.stem = lru_cache(maxsize=500_000)(self._stem_word)
         self.decompounder = Decompounder(vocabulary)
         self._synonyms: dict[str, tuple[str, ...]] = {}
         for word, alternatives in DUTCH_SYNONYMS.items():
             self._synonyms[self.stem(word)] = self._synonyms.get(self.stem(word), ()) + alternatives
+
+    def _stem_word(self, word: str) -> str:
+        stemmer = getattr(self._local, "stemmer", None)
+        if stemmer is None:
+            stemmer = self._local.stemmer = Stemmer.Stemmer(self._algorithm)
+        return stemmer.stemWord(word)
 
     def set_vocabulary(self, vocabulary: Iterable[str]) -> None:
         self.decompounder = Decompounder(set(vocabulary))
@@ -151,7 +161,8 @@ class Analyzer:
         for first, second in zip(content, content[1:]):
             # "web surveys", "klant tevredenheid": Dutch writes such pairs as one word.
             if first + second in vocabulary:
-                out.append(Concept(frozenset([self.stem(first + second)]), frozenset([self.stem(first + second)])))
+                joined = frozenset([self.stem(first + second)])
+                out.append(Concept(joined, joined, first + second))
         for word in content:
             for part in self.decompounder.split(word) or (word,):
                 own = frozenset(self.tokens(part) or [self.stem(part)])
@@ -160,7 +171,7 @@ class Analyzer:
                     others.update(self.decompounder.containing(part))
                 stems = own | {s for alt in others for s in self.tokens(alt) or [self.stem(alt)]}
                 if all(c.stems != stems for c in out):
-                    out.append(Concept(own, frozenset(stems)))
+                    out.append(Concept(own, frozenset(stems), part))
         return out
 
     def query_tokens(self, text: str) -> list[str]:
