@@ -1,0 +1,189 @@
+"""similar: documents ranked by their best chunks, one row per document, and a draft outline whose every line
+cites the passage its sentence stands in; the `similar` command's text and --json output."""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, BuildAssistant
+
+from assistant import cli
+from assistant.core import Assistant
+from assistant.errors import InputError
+from assistant.similar import (
+    aggregate,
+    find_similar,
+    highlight_spans,
+    question_points,
+    rank_documents,
+    strip_boilerplate,
+)
+from assistant.types import Chunk
+
+KG_QUESTION = ("Klanttevredenheid bij Kind en Gezin\n\nGraag kreeg ik een antwoord op de volgende vragen: "
+               "1. Hoe meet Kind en Gezin de tevredenheid van zijn klanten? 2. Hoeveel respondenten waren er?")
+DOCUMENT_KEYS = {"rank", "doc_id", "title", "score", "date", "agency", "passage", "chunk_id", "section", "item",
+                 "highlights"}
+
+
+@pytest.fixture
+def corpus(build_assistant: BuildAssistant) -> Assistant:
+    return build_assistant([CORPUS])
+
+
+# -- pure helpers ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "points"), [
+    ("Onderwerp. - Sub\n\nIntro. 1. Wat is X?2. Zou Y kunnen? 3. Hoeveel in 2016?",
+     [("1", "Wat is X?"), ("2", "Zou Y kunnen?"), ("3", "Hoeveel in 2016?")]),
+    # A "3." that breaks the run 1, 2 is part of the text, not a point.
+    ("1. Wat kostte het in 2016? 3. Daling? 2. Waarom?", [("1", "Wat kostte het in 2016? 3. Daling?"), ("2", "Waarom?")]),
+    ("Hoeveel kost het? Wie betaalt het?", [("1", "Hoeveel kost het?"), ("2", "Wie betaalt het?")]),
+    ("Hoeveel kost het parkeren in Gent?", [("", "Hoeveel kost het parkeren in Gent?")]),
+    ("1. Eén enkele vraag?", [("", "1. Eén enkele vraag?")]),
+])
+def test_question_points(question: str, points: list[tuple[str, str]]) -> None:
+    assert question_points(question) == points
+
+
+@pytest.mark.parametrize(("question", "stripped"), [
+    ("Graag kreeg ik een antwoord op de volgende vragen: 1. Wat?", "1. Wat?"),
+    ("Onderwerp. Mijn volgende vragen zijn: a) b)", "Onderwerp. a) b)"),
+    ("Ik had graag vernomen hoeveel het kost.", "hoeveel het kost."),
+    ("Hoeveel kost het?", "Hoeveel kost het?"),
+])
+def test_strip_boilerplate(question: str, stripped: str) -> None:
+    assert strip_boilerplate(question) == stripped
+
+
+def _chunk(doc_id: str, n: int) -> Chunk:
+    return Chunk(id=f"{doc_id}#{n}", doc_id=doc_id, text="x", start=n, end=n + 1)
+
+
+def test_aggregate_takes_each_documents_best_chunk_plus_a_share_of_its_second() -> None:
+    hits = [(_chunk("a", 0), 3.0), (_chunk("b", 0), 5.0), (_chunk("a", 1), 4.0), (_chunk("c", 0), 4.0)]
+    assert aggregate(hits) == [("b", 5.0), ("a", 4.0), ("c", 4.0)]
+    assert aggregate(hits, second=0.5) == [("a", 5.5), ("b", 5.0), ("c", 4.0)]
+    assert aggregate([]) == []
+
+
+def test_highlight_spans_mark_the_words_sharing_a_stem_or_compound_part_with_the_question(corpus: Assistant) -> None:
+    index = corpus.index
+    stems = set(index.analyzer.query_tokens("tevredenheid van de klanten in 2022"))
+    text = "De klanttevredenheid werd in 2022 gemeten; 3 klanten antwoordden."
+    assert [text[s:e] for s, e in highlight_spans(index, text, stems)] == [
+        "klanttevredenheid", "2022", "klanten"]
+
+
+# -- ranking and the draft over the shipped corpus (hash embedder) -----------------------------------
+
+
+def test_documents_come_one_row_each_best_first(corpus: Assistant) -> None:
+    found = find_similar(corpus, KG_QUESTION, k=5)
+    assert [d.doc_id for d in found.documents] == [
+        "kg-klantentevredenheidsmeting", "agii-klanttevredenheid", "wse-klantentevredenheidsmeting",
+        "abb-klanttevredenheidsonderzoek", "agii-klantentevredenheidsmeting"]
+    assert [d.rank for d in found.documents] == [1, 2, 3, 4, 5]
+    scores = [d.score for d in found.documents]
+    assert scores[0] == pytest.approx(1.0) and scores == sorted(scores, reverse=True)
+    assert all(d.passage.chunk.doc_id == d.doc_id for d in found.documents)
+
+
+def test_k_limits_the_documents(corpus: Assistant) -> None:
+    assert [d.doc_id for d in find_similar(corpus, KG_QUESTION, k=2).documents] == [
+        "kg-klantentevredenheidsmeting", "agii-klanttevredenheid"]
+
+
+def test_every_draft_line_cites_the_passage_its_sentence_stands_in(corpus: Assistant) -> None:
+    found = find_similar(corpus, KG_QUESTION, k=5)
+    assert [line.render() for line in found.draft] == [
+        ("1. Kind en Gezin heeft de keuze gemaakt om geen ‘klassieke’ tevredenheidsmetingen uit te voeren bij "
+        "ouders. [1]")]
+    assert [p.rank for p in found.sources] == list(range(1, len(found.sources) + 1))
+    for line in found.draft:
+        source = found.sources[line.n - 1].chunk
+        assert line.text in " ".join(source.text.split())
+        assert source.section == "answer"  # the draft is made of what was answered, not what was asked
+    assert found.draft_text == "\n".join(line.render() for line in found.draft)
+
+
+def test_a_filter_keeps_other_agencies_out(corpus: Assistant) -> None:
+    found = find_similar(corpus, KG_QUESTION, k=5, agencies=["AgII"])
+    assert [d.doc_id for d in found.documents] == ["agii-klanttevredenheid", "agii-klantentevredenheidsmeting"]
+
+
+def test_rank_documents_with_a_filter_matching_nothing_is_empty(corpus: Assistant) -> None:
+    from assistant.retrieve import Filters
+
+    assert rank_documents(corpus.index, KG_QUESTION, 5, Filters(doc_ids=("missing",))) == []
+
+
+@pytest.mark.parametrize(("question", "k", "message"), [
+    ("   ", 5, "de vraag is leeg: stel een vraag"),
+    ("Hoe?", 0, "k must be between 1 and 50, not 0"),
+    ("Hoe?", 51, "k must be between 1 and 50, not 51"),
+])
+def test_bad_input_is_an_input_error(corpus: Assistant, question: str, k: int, message: str) -> None:
+    with pytest.raises(InputError) as error:
+        find_similar(corpus, question, k=k)
+    assert str(error.value) == message
+
+
+def test_json_contract(corpus: Assistant) -> None:
+    data = find_similar(corpus, KG_QUESTION, k=3).to_json()
+    assert set(data) == {"question", "documents", "draft"}
+    assert data["question"] == KG_QUESTION
+    assert [d["doc_id"] for d in data["documents"]] == [
+        "kg-klantentevredenheidsmeting", "agii-klanttevredenheid", "wse-klantentevredenheidsmeting"]
+    assert all(set(d) == DOCUMENT_KEYS for d in data["documents"])
+    first = data["documents"][0]
+    assert first["passage"] == corpus.index.chunk(first["chunk_id"]).text
+    assert data["draft"]["lines"][0]["citation"] == 1
+    assert data["draft"]["sources"][0]["n"] == 1
+    assert data["draft"]["text"].endswith("[1]")
+
+
+# -- the command ---------------------------------------------------------------------------------------
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_similar_json_with_the_real_model(capsys: pytest.CaptureFixture[str], corpus_assistant: Assistant,
+                                          tmp_path: Path) -> None:
+    index = str(corpus_assistant.settings.index_dir)
+    question_file = tmp_path / "vraag.txt"
+    question_file.write_text(KG_QUESTION, encoding="utf-8")
+    code, out, err = _run(capsys, "similar", "--json", "--k", "3", str(question_file), "--index", index)
+    assert (code, err) == (0, "")
+    (line,) = out.splitlines()
+    data = json.loads(line)
+    want = find_similar(corpus_assistant, KG_QUESTION, k=3)
+    assert data == json.loads(json.dumps(want.to_json(), ensure_ascii=False))
+    assert data["documents"][0]["doc_id"] == "kg-klantentevredenheidsmeting"
+
+
+def test_similar_reads_one_long_question_from_stdin(capsys: pytest.CaptureFixture[str], corpus_assistant: Assistant,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(KG_QUESTION))
+    code, out, err = _run(capsys, "similar", "--k", "2", "--index", str(corpus_assistant.settings.index_dir))
+    assert (code, err) == (0, "")
+    want = find_similar(corpus_assistant, KG_QUESTION, k=2)
+    lines = out.splitlines()
+    first = want.documents[0]
+    assert lines[0] == f"1. {first.title} [{first.doc_id}] ({first.agency})  score 1.00"
+    assert "**" in lines[1]  # the matching words are marked
+    assert lines[1].replace("**", "").strip() == first.passage.chunk.text
+    assert "Ontwerp van antwoord:" in lines
+    assert want.draft[0].render() in lines
+
+
+def test_similar_with_an_empty_question_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = _run(capsys, "similar", "  ", "--index", str(tmp_path / "none"))
+    assert (code, out, err) == (2, "", "error: de vraag is leeg: stel een vraag\n")
