@@ -144,7 +144,7 @@ def tune_embeddings(records: Path, out: Path, base: str, epochs: int = 1, batch_
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             step += 1
             if on_progress and (step % 10 == 0 or step == steps):
                 elapsed = time.monotonic() - started
