@@ -33,6 +33,9 @@ LIST_RELATIVE = 0.6
 # A neighbouring sentence joins the answer when it adds this share of the question's weight.
 NEIGHBOUR_GAIN = 0.1
 MAX_BULLETS = 8
+# A question hinges on its most specific word when that word carries this share of its weight:
+# "Wat is de responsgraad van de bevraging?" is about the response rate, not about surveys.
+CORE_SHARE = 0.35
 # Further passages an explanation ("Hoe meet ...?") may draw on besides its best one.
 MORE_WAYS = 2
 # "12 interne “Heerlijk Helder” leerinitiatieven": the counted word may follow its number by four words.
@@ -253,10 +256,15 @@ class ExtractiveAnswerer:
             if head and all(c.stems.isdisjoint(window) for c in head):
                 return intent.head
         concepts = {c.stems: c for c in self.analyzer.concepts(question)}
-        known = [(w, stems) for stems, w in weights.items() if any(self.df(t) for t in stems)]
+        # Only a word the index itself has can be required: an English word is matched through its
+        # translations, which may say the same thing in other words.
+        known = [(w, stems) for stems, w in weights.items()
+                 if stems in concepts and concepts[stems].word not in ENGLISH_TO_DUTCH
+                 and any(self.df(t) for t in stems)]
         if known:
             weight, stems = max(known, key=lambda ws: ws[0])
-            if stems.isdisjoint(window):
+            # Only a word the question hinges on: a third of its weight or more.
+            if weight >= CORE_SHARE * sum(weights.values()) and stems.isdisjoint(window):
                 return concepts[stems].word if stems in concepts else ""
         return ""
 

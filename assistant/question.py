@@ -134,8 +134,9 @@ def name_is_mentioned(name: str, haystack: str) -> bool:
     if re.search(rf"(?<![\w&]){re.escape(phrase)}(?![\w&])", folded):
         return True
     words = [fold(t) for t in re.split(r"\s+", name) if t]
-    significant = [w for w in words if w not in STOPWORDS and w not in _GENERIC_NAMES]
-    if len(significant) < 2 and len(words) > 1:
+    content = [w for w in words if w not in STOPWORDS]
+    significant = [w for w in content if w not in _GENERIC_NAMES]
+    if len(content) < 2 and len(words) > 1:
         return False  # "De Lijn": the article is part of the name, so only the phrase counts
     return bool(significant) and all(
         any(re.search(rf"(?<![\w&-]){re.escape(fold(alt))}(?![\w&-])", folded)

@@ -22,7 +22,7 @@ agency_short: AWV
 ---
 ## Vraag
 
-1. Hoe meet het agentschap de tevredenheid van weggebruikers? Hoeveel kostte dat?
+1. Hoe meet het agentschap de tevredenheid van weggebruikers? Hoeveel kostte dat? Wat is de responsgraad?
 
 ## Antwoord
 
@@ -36,6 +36,8 @@ agency_short: AWV
 b) De voornaamste verbeterpunten zijn:
 • snellere antwoorden op meldingen
 • een duidelijkere website
+
+3. De resultaten van de enquêtes worden maandelijks besproken met de wegendistricten.
 """
 
 DWV = """---
@@ -71,7 +73,7 @@ class Corpus:
         """Rank the chunks by shared stems (a stand-in for retrieval) and answer from them."""
         asked = set(self.analyzer.query_tokens(question))
         ranked = sorted(self.chunks, key=lambda c: -len(asked & set(self.analyzer.tokens(c.indexed_text))))
-        passages = [Passage(c, 1.0 - i / 10, rank=i + 1) for i, c in enumerate(ranked[:5])]
+        passages = [Passage(c, 1.0 - i / 20, rank=i + 1) for i, c in enumerate(ranked[:8])]
         answerer = ExtractiveAnswerer(self.analyzer, self.idf, lambda t: self.df.get(t, 0))
         return answerer(question, passages, analyze_question(question))
 
@@ -158,6 +160,25 @@ def test_a_count_of_something_else_is_not_an_answer(corpus: Corpus) -> None:
 def test_a_question_about_nothing_in_the_documents_is_not_answered(corpus: Corpus) -> None:
     answer = corpus.answer("Wat is het recept voor appeltaart?")
     assert not answer.answered
+
+
+def test_a_frequency_question_gets_the_sentence_that_says_how_often(corpus: Corpus) -> None:
+    answer = corpus.answer("Hoe vaak worden de resultaten van de enquêtes besproken?")
+    assert answer.answered
+    assert "maandelijks besproken" in answer.text
+
+
+def test_which_x_is_declined_when_no_passage_names_an_x(corpus: Corpus) -> None:
+    answer = corpus.answer("Met welk adviesbureau werkt de dienst Water en Vaarwegen samen?")
+    assert not answer.answered
+    assert "«adviesbureau»" in answer.text
+
+
+def test_a_word_only_the_question_side_has_is_no_answer(corpus: Corpus) -> None:
+    # "responsgraad" stands in the member's question, never in the minister's answer.
+    answer = corpus.answer("Wat is de responsgraad van de telefonische enquêtes?")
+    assert not answer.answered
+    assert "«responsgraad»" in answer.text
 
 
 def test_which_agency_names_the_agency(corpus: Corpus) -> None:
