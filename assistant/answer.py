@@ -322,8 +322,8 @@ class ExtractiveAnswerer:
             return []
         return [best]
 
-    def _per_agency(self, question: str, passages: list[Passage], units: list[Unit], weights: dict[frozenset[str], float],
-                    intent: Intent) -> Answer:
+    def _per_agency(self, question: str, passages: list[Passage], units: list[Unit],
+                    weights: dict[frozenset[str], float], intent: Intent) -> Answer:
         """One cited line per agency: for "compare", every agency the passages cover; for "which
         agencies", those whose passages answer."""
         best: dict[str, tuple[float, Unit]] = {}
@@ -340,7 +340,7 @@ class ExtractiveAnswerer:
         lines: list[str] = []
         rows: list[dict[str, object]] = []
         chosen: list[Unit] = []
-        for agency, (score, unit) in sorted(best.items(), key=lambda kv: kv[1][1].passage.rank):
+        for score, unit in sorted(best.values(), key=lambda su: su[1].passage.rank):
             coverage = _coverage(unit, weights)
             if intent.kind == "list" and (coverage < LIST_COVERAGE or score < LIST_RELATIVE * top):
                 continue

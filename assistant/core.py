@@ -15,7 +15,7 @@ from .errors import AssistantError, InputError
 from .index import Index, open_client
 from .ingest import Failure, FileResult, IngestResult, Progress, ingest_paths
 from .question import analyze_question
-from .retrieve import Filters, per_agency, rerank, resolve_filters, retrieve
+from .retrieve import per_agency, rerank, resolve_filters, retrieve
 from .settings import Settings
 from .types import Answer, Citation, Passage
 
