@@ -26,6 +26,11 @@ from .types import Chunk, Passage
 CANDIDATES = 300
 # A document's score in one retriever: its best chunk's, plus this share of its second best.
 SECOND_CHUNK = 0.0
+# A written question opens with its subject line ("Spoorlijn 53. - Onderbreking overwegen."): its words
+# count this many times in the BM25 query. Measured on dekamer 2017 Q1, BM25 alone: grouped hit@5
+# 0.827 -> 0.850 with 3.
+SUBJECT_WEIGHT = 3
+MAX_SUBJECT_CHARS = 200
 # Documents whose sentences the draft outline draws on, and their chunks it reads.
 DRAFT_DOCUMENTS = 3
 DRAFT_CHUNKS = 3
@@ -151,6 +156,9 @@ def rank_documents(index: Index, question: str, k: int, filters: Filters | None 
         return []
     mask = index.mask(doc_ids=doc_ids) if doc_ids is not None else None
     tokens = index.analyzer.query_tokens(text)
+    subject = subject_line(text)
+    if subject:
+        tokens += index.analyzer.tokens(subject) * (SUBJECT_WEIGHT - 1)
     bm25 = [(index.chunk(i), s) for i, s in index.search_bm25(tokens, candidates, mask)]
     where = {"doc_id": {"$in": sorted(doc_ids)}} if doc_ids is not None else None
     vector = index.embedder.embed_query(re.sub(r"\s+", " ", text)[:2000])
@@ -173,6 +181,13 @@ def rank_documents(index: Index, question: str, k: int, filters: Filters | None 
         out.append(SimilarDocument(doc_id, chunk.title, score / top, Passage(chunk, score / top, rank), rank,
                                    highlight_spans(index, chunk.text, stems)))
     return out
+
+
+def subject_line(question: str) -> str:
+    """The question's first line when more text follows it and it is short enough to be a subject line."""
+    first, _, rest = question.strip().partition("\n")
+    first = first.strip()
+    return first if rest.strip() and len(first) <= MAX_SUBJECT_CHARS else ""
 
 
 def highlight_spans(index: Index, text: str, stems: set[str]) -> tuple[tuple[int, int], ...]:
