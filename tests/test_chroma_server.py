@@ -252,3 +252,12 @@ def test_the_server_gives_the_embedded_stores_answers(corpus_assistant: Assistan
     on_server, local = corpus_assistant.ask(question).to_json(), embedded.ask(question).to_json()
     # Scores come from vector distances, computed by two HNSW indexes: equal to 4 decimals is equal enough.
     assert on_server == local
+
+
+def test_similar_finds_the_same_documents_on_the_server(corpus_assistant: Assistant) -> None:
+    from assistant.similar import find_similar
+
+    question = "Hoe meten de agentschappen de tevredenheid van hun klanten?"
+    on_server = find_similar(corpus_assistant, question, k=3).to_json()
+    assert on_server == find_similar(_EMBEDDED["corpus"], question, k=3).to_json()
+    assert len(on_server["documents"]) == 3
