@@ -63,7 +63,8 @@ _MONTHS = {
 }
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATES = (
-    re.compile(rf"\b(?P<d>\d{{1,2}})(?:e|ste|de|st|nd|rd|th)?\s+(?P<m>{_MONTH})\b\.?(?:\s+(?P<y>\d{{4}})\b)?", re.IGNORECASE),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:e|ste|de|st|nd|rd|th)?\s+(?P<m>{_MONTH})\b\.?(?:\s+(?P<y>\d{{4}})\b)?",
+               re.IGNORECASE),
     re.compile(rf"\b(?P<m>{_MONTH})\b\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
     re.compile(rf"\b(?P<m>{_MONTH})\b\.?\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
     re.compile(r"\b(?P<d>\d{1,2})[/.-](?P<mn>\d{1,2})[/.-](?P<y>\d{4}|\d{2})\b"),

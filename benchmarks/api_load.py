@@ -32,7 +32,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-REQUESTS = [  # the chat's kinds of question: numbers, explanations, filters, English, a comparison, none
+# The chat's kinds of question: numbers, explanations, filters, English, a comparison, one not answered.
+REQUESTS: list[dict[str, Any]] = [
     {"question": "Hoe meet Kind en Gezin de klanttevredenheid?"},
     {"question": "Hoeveel respondenten waren er bij het Agentschap Integratie en Inburgering?"},
     {"question": "Wat is de algemene tevredenheid bij het Agentschap Binnenlands Bestuur?"},
@@ -137,7 +138,7 @@ def client_loop(url: str, offset: int, stop: threading.Event, expected: list[dic
         start.wait()
         i = offset
         while not stop.is_set():
-            body = REQUESTS[i % len(REQUESTS)]
+            body: dict[str, Any] = REQUESTS[i % len(REQUESTS)]
             began = time.perf_counter()
             try:
                 response = client.post("/api/ask", json=body)

@@ -79,8 +79,7 @@ class FakeModelServer:
 
     @property
     def root(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     @property
     def url(self) -> str:

@@ -105,8 +105,8 @@ def test_a_good_cited_answer_is_shown_as_the_model_wrote_it(ask, server) -> None
     server.script(cite(GOOD))
     answer = ask(GEZINNEN)
     assert answer.answered is True
-    assert answer.text == "Kind en Gezin bevraagt elk jaar 1.250 gezinnen met een online enquête [1]. In 2023 was 87% " \
-                          "tevreden [1]."
+    assert answer.text == ("Kind en Gezin bevraagt elk jaar 1.250 gezinnen met een online enquête [1]. In 2023 was "
+                           "87% tevreden [1].")
     assert [(c.n, c.passage.chunk.doc_id, c.passage.chunk.section) for c in answer.citations] == [
         (1, "kg-meting", "answer")]
     assert answer.raw == GOOD.format(n=server.prompts[0].number_of("1.250 gezinnen"))
