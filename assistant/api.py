@@ -166,8 +166,14 @@ def status_of(exc: AssistantError) -> int:
 
 def create_app(assistant: Assistant | None, problem: str = "", lock: threading.Lock | None = None) -> FastAPI:
     """The API over `assistant` (or, without one, answering 503 with `problem`). `lock` is the one the chat
-    holds while it asks: one question at a time goes through the index."""
+    holds while it asks: one question at a time goes through the index, and every caller of the assistant's
+    answerer holds it from then on (a generative one lets go of it while the model writes)."""
     lock = lock or threading.Lock()
+    if assistant is not None:
+        from .llm import GenerativeAnswerer
+
+        if isinstance(assistant.answerer, GenerativeAnswerer):
+            assistant.answerer.lock = lock  # held around every ask below; released while the model writes
     app = FastAPI(title="Parlementaire vragen", version="1",
                   description="Cited answers to questions about written parliamentary questions and the ministers' "
                               "answers, and earlier answers on a new question's subject.")

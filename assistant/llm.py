@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -358,6 +360,9 @@ class GenerativeAnswerer:
         if retries < 0:
             raise ValueError(f"retries must be 0 or more, not {retries}")
         self.model, self.fallback, self.retries, self.timeout = model, fallback, retries, timeout
+        # The lock every caller holds while it asks (the chat's and the API's: one question at a time through
+        # the index), released while the model writes: 20 people wait for the model side by side, not in turn.
+        self.lock: threading.Lock | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, fallback: Answerer) -> GenerativeAnswerer:
@@ -390,7 +395,8 @@ class GenerativeAnswerer:
     def _reply(self, messages: list[Any]) -> str:
         for attempt in range(self.retries + 1):
             try:
-                reply = self.model.invoke(messages)
+                with self._unlocked():
+                    reply = self.model.invoke(messages)
                 return _content(reply.content)
             except Exception as exc:
                 reason = _transient(exc, self.timeout)
@@ -400,6 +406,18 @@ class GenerativeAnswerer:
                 if attempt == self.retries:
                     raise _Unanswered(reason) from exc
         raise AssertionError("unreachable")
+
+    @contextmanager
+    def _unlocked(self) -> Iterator[None]:
+        lock = self.lock
+        if lock is None:
+            yield
+            return
+        lock.release()
+        try:
+            yield
+        finally:
+            lock.acquire()
 
     def _instead(self, question: str, passages: list[Passage], intent: Intent, notice: str, raw: str) -> Answer:
         answer = self.fallback(question, passages, intent)

@@ -58,11 +58,13 @@ class FakeModelServer:
     model: str = "fake-model"
     prompts: list[Prompt] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # scripted replies that did not fit their prompt
+    most_at_once: int = 0  # the most requests it was answering at the same time
     _steps: deque[Reply] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._at_once = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -109,6 +111,15 @@ class FakeModelServer:
         with self._lock:
             self.prompts.append(prompt)
             step = self._steps.popleft() if self._steps else Reply(status=599)
+            self._at_once += 1
+            self.most_at_once = max(self.most_at_once, self._at_once)
+        try:
+            self._reply(request, body, prompt, step)
+        finally:
+            with self._lock:
+                self._at_once -= 1
+
+    def _reply(self, request: BaseHTTPRequestHandler, body: dict[str, Any], prompt: Prompt, step: Reply) -> None:
         if step.delay:
             self._stop.wait(step.delay)
         if step.status != 200:

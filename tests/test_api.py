@@ -156,6 +156,25 @@ def test_a_model_that_refuses_the_request_is_a_502(build_assistant) -> None:
     assert response.json()["detail"].startswith("the model server refused the request (401)")
 
 
+def test_questions_wait_for_the_model_side_by_side(build_assistant) -> None:
+    """The index lock is let go while the model writes: 4 questions at once are 4 model requests at once."""
+    with FakeModelServer() as server:
+        server.script(*[Reply("Kind en Gezin meet de klanttevredenheid met een enquête [1].", delay=1.0)] * 4)
+        assistant = build_assistant([CORPUS], llm="openai:m", llm_base_url=server.url, llm_timeout=10.0,
+                                    llm_retries=0)
+        with TestClient(create_app(assistant)) as client:
+            responses: list[httpx.Response] = []
+            threads = [threading.Thread(target=lambda: responses.append(
+                client.post("/api/ask", json={"question": QUESTION}))) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    assert server.most_at_once == 4
+    assert [r.status_code for r in responses] == [200] * 4
+    assert {r.json()["answer"] for r in responses} == {"Kind en Gezin meet de klanttevredenheid met een enquête [1]."}
+
+
 # -- fuzzing against the schema -----------------------------------------------------------------------
 
 
