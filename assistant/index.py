@@ -32,6 +32,7 @@ import httpx
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from .bm25_cache import State, load_state, save_state, state_key
 from .chunk import CHUNKER_VERSION, split_into_chunks
 from .errors import IndexMismatchError, IndexMissingError, ServerUnavailableError
 from .settings import Settings, parse_chroma_url
@@ -49,6 +50,7 @@ DOCUMENTS = "documents"
 STATE = "state"
 GENERATION = "generation"
 FORMAT = 1  # bump when the stored layout changes
+CACHE_MIN_CHUNKS = 5_000  # smaller indexes rebuild BM25 on open: about a second, and no file to keep
 _CHUNK_FIELDS = {"doc_id", "title", "section", "item", "start", "end"}
 
 
@@ -150,6 +152,7 @@ class Index:
         self.embedder = embedder
         self.analyzer = Analyzer(settings.stemmer)
         signature = {"format": FORMAT, "chunker": CHUNKER_VERSION, **settings.index_signature()}
+        self._signature = json.dumps(signature, sort_keys=True)  # also names the BM25 cache (bm25_cache.py)
         self._chunks = client.get_or_create_collection(
             CHUNKS, metadata={"signature": json.dumps(signature, sort_keys=True)},
             embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
@@ -187,24 +190,45 @@ class Index:
         self.generation = self._stored_generation()
         # Records before chunks: a record read here had all its chunks written before it.
         recorded = set(self._documents.get(include=[])["ids"])
+        # A large embedded store's chunks and BM25 come from the cache its last refresh wrote (bm25_cache.py).
+        cache_dir = None if self.settings.chroma_url else self.settings.index_dir
+        key = ""
+        if cache_dir is not None:
+            key = state_key(self.generation, recorded, self._chunks.get(include=[])["ids"], self._signature)
+            state = load_state(cache_dir, key)
+            if state is not None:
+                self._use(state)
+                return
         got = self._chunks.get(include=["documents", "metadatas"])
         chunks = [_to_chunk(i, t or "", m or {}) for i, t, m in
                   zip(got["ids"], got["documents"] or [], got["metadatas"] or [])]
         # The rest are left-overs of a cut-off ingest: unseen here, deleted by the next write (`repair`).
-        self._orphans = [c.id for c in chunks if c.doc_id not in recorded]
+        orphans = [c.id for c in chunks if c.doc_id not in recorded]
         chunks = [c for c in chunks if c.doc_id in recorded]
         chunks.sort(key=lambda c: (c.doc_id, c.start, c.id))
-        self.chunks = chunks
-        self._position = {c.id: i for i, c in enumerate(chunks)}
-        self.analyzer.set_vocabulary({w for c in chunks for w in words(c.indexed_text)})
+        vocabulary = sorted({w for c in chunks for w in words(c.indexed_text)})
+        self.analyzer.set_vocabulary(vocabulary)
         tokens = [self.analyzer.tokens(c.indexed_text) for c in chunks]
-        self.document_frequency = Counter(t for toks in tokens for t in set(toks))
+        bm25 = None
         if chunks:
             bm25 = bm25s.BM25()
             bm25.index(tokens, show_progress=False)
-            self._bm25 = bm25
-        else:
-            self._bm25 = None
+        state = State(chunks, orphans, vocabulary, Counter(t for toks in tokens for t in set(toks)), bm25)
+        self._use(state, set_vocabulary=False)
+        # Saved only when what was read is what the key names (no write landed in between), and only for an
+        # index large enough for the rebuild to be felt (~1 s at 5,000 chunks).
+        if cache_dir is not None and len(chunks) >= CACHE_MIN_CHUNKS and key == state_key(
+                self.generation, recorded, got["ids"], self._signature):
+            save_state(cache_dir, key, state)
+
+    def _use(self, state: State, set_vocabulary: bool = True) -> None:
+        self._orphans = state.orphans
+        self.chunks = state.chunks
+        self._position = {c.id: i for i, c in enumerate(state.chunks)}
+        if set_vocabulary:
+            self.analyzer.set_vocabulary(state.vocabulary)
+        self.document_frequency = state.document_frequency
+        self._bm25 = state.bm25
 
     def sync(self) -> bool:
         """Refresh when another process wrote to the store since the last refresh; True when it did.

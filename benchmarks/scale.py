@@ -23,7 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,18 +42,19 @@ FILE_RECORDS = 2000  # records a JSON Lines file: about 4 MB of dekamer answers
 
 
 class ReusedVectors(Embeddings):
-    """Embeds each distinct text once; texts seen before (or given in `known`) get their stored vector."""
+    """Embeds each distinct text once; texts seen before (or given in `known`) get their stored vector. The
+    model is loaded (by `load`) only when a text has no stored vector."""
 
-    def __init__(self, inner: Embeddings | None, known: dict[str, list[float]] | None = None) -> None:
-        self.inner = inner
+    def __init__(self, load: Callable[[], Embeddings], known: dict[str, list[float]] | None = None) -> None:
+        self.load = load
+        self.inner: Embeddings | None = None
         self.known = dict(known or {})
         self.embedded = 0  # texts the model had to embed
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         missing = list(dict.fromkeys(t for t in texts if t not in self.known))
         if missing:
-            if self.inner is None:
-                raise RuntimeError(f"{len(missing)} texts have no stored vector and no model is loaded")
+            self.inner = self.inner or self.load()
             self.known.update(zip(missing, self.inner.embed_documents(missing)))
             self.embedded += len(missing)
         return [self.known[t] for t in texts]
@@ -108,11 +109,8 @@ def build(size: int, settings: Settings, known: dict[str, list[float]]) -> dict[
         part = records[start:start + FILE_RECORDS]
         (source / f"part-{start // FILE_RECORDS:03d}.jsonl").write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part), encoding="utf-8")
-    model: Embeddings | None = None
-    if any(r["text"] not in known for r in records[:50]):
-        model = load_embedder(settings.embedding_model, settings.batch_size, settings.embedding_backend,
-                              settings.onnx_cache_dir)
-    embedder = ReusedVectors(model, known)
+    embedder = ReusedVectors(lambda: load_embedder(settings.embedding_model, settings.batch_size,
+                                                   settings.embedding_backend, settings.onnx_cache_dir), known)
     assistant = Assistant.open(settings.with_(index_dir=folder, default_index=False), embedder=embedder, create=True)
     started = time.perf_counter()
     result = assistant.ingest([source])
