@@ -65,7 +65,7 @@ def read_pdf(path: Path) -> Extracted:
             if not opened:
                 raise LoadError(f"{path}: encrypted PDF that needs a password; save a copy without one")
         pages = [_page_text(page) for page in reader.pages]
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
         title = str(info.get("/Title") or "")
     except LoadError:
         raise
