@@ -9,9 +9,13 @@ document rankings are fused by weighted reciprocal rank, as `retrieve.fuse_ranki
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import bm25s
+import numpy as np
 
 from .answer import Unit, split_units
 from .core import Assistant, check_question
@@ -31,6 +35,8 @@ SECOND_CHUNK = 0.0
 # 0.827 -> 0.850 with 3.
 SUBJECT_WEIGHT = 3
 MAX_SUBJECT_CHARS = 200
+# Share of BM25 over whole documents among the two BM25 rankings; the rest goes to documents by best chunk.
+DOCUMENT_SHARE = 0.7
 # Documents whose sentences the draft outline draws on, and their chunks it reads.
 DRAFT_DOCUMENTS = 3
 DRAFT_CHUNKS = 3
@@ -41,6 +47,7 @@ MAX_DRAFT_LINES = 12
 
 # "1. Wat ...? 2. Zou ...", also when the items are run together ("...?2. Zou"): a one- or two-digit
 # number and a dot after the start, a sentence end or a line break, then a capital.
+_BUILD_LOCK = threading.Lock()
 _POINT = re.compile(r"(?:^|(?<=[\s?.!:;)]))(\d{1,2})[.)]\s*(?=[A-ZÀ-Ý\"“(])", re.MULTILINE)
 _QUESTION_END = re.compile(r"(?<=\?)\s*")
 # Politeness around a written question that says nothing about its subject ("Graag kreeg ik een antwoord
@@ -146,10 +153,15 @@ def aggregate(hits: Iterable[tuple[Chunk, float]], second: float = SECOND_CHUNK)
 
 def rank_documents(index: Index, question: str, k: int, filters: Filters | None = None,
                    candidates: int = CANDIDATES, bm25_weight: float | None = None) -> list[SimilarDocument]:
-    """The k documents whose chunks best match the question, best first, each with its best chunk."""
+    """The k documents that best match the question, best first, each with its best chunk.
+
+    Three rankings of documents, fused by weighted reciprocal rank: BM25 over whole documents, documents by
+    their best BM25 chunk, and documents by their best chunk vector. `bm25_weight` is the two BM25 rankings'
+    share (default: settings.similar_bm25_weight for Dutch questions, bm25_weight_english for English ones).
+    """
     settings = index.settings
     if bm25_weight is None:
-        bm25_weight = settings.bm25_weight_english if is_english(question) else settings.bm25_weight
+        bm25_weight = settings.bm25_weight_english if is_english(question) else settings.similar_bm25_weight
     text = strip_boilerplate(question) or question
     doc_ids = _filtered_doc_ids(index, filters or Filters())
     if doc_ids is not None and not doc_ids:
@@ -160,27 +172,89 @@ def rank_documents(index: Index, question: str, k: int, filters: Filters | None 
     if subject:
         tokens += index.analyzer.tokens(subject) * (SUBJECT_WEIGHT - 1)
     bm25 = [(index.chunk(i), s) for i, s in index.search_bm25(tokens, candidates, mask)]
-    where = {"doc_id": {"$in": sorted(doc_ids)}} if doc_ids is not None else None
-    vector = index.embedder.embed_query(re.sub(r"\s+", " ", text)[:2000])
-    vectors = [(index.chunk(i), s) for i, s in index.search_vectors(vector, candidates, where)]
-    weights = [bm25_weight, 1.0 - bm25_weight]
-    documents = fuse_rankings([[d for d, _ in aggregate(bm25)], [d for d, _ in aggregate(vectors)]], weights,
-                              settings.rrf_k)
+    whole = document_bm25(index).search(tokens, candidates, doc_ids)
+    vectors: list[tuple[Chunk, float]] = []
+    if bm25_weight < 1.0:  # at 1.0 the vectors could not change the order: no need to embed the question
+        where = {"doc_id": {"$in": sorted(doc_ids)}} if doc_ids is not None else None
+        vector = index.embedder.embed_query(re.sub(r"\s+", " ", text)[:2000])
+        vectors = [(index.chunk(i), s) for i, s in index.search_vectors(vector, candidates, where)]
+    weights = [bm25_weight * DOCUMENT_SHARE, bm25_weight * (1.0 - DOCUMENT_SHARE), 1.0 - bm25_weight]
+    documents = fuse_rankings([[d for d, _ in whole], [d for d, _ in aggregate(bm25)],
+                               [d for d, _ in aggregate(vectors)]], weights, settings.rrf_k)
     # The passage shown for a document: its chunk best placed in the fused chunk ranking.
-    chunk_scores = fuse_rankings([[c.id for c, _ in bm25], [c.id for c, _ in vectors]], weights, settings.rrf_k)
+    chunk_scores = fuse_rankings([[c.id for c, _ in bm25], [c.id for c, _ in vectors]],
+                                 [max(bm25_weight, 1e-9), 1.0 - bm25_weight], settings.rrf_k)
     best_chunk: dict[str, Chunk] = {}
     for chunk_id, _ in sorted(chunk_scores.items(), key=lambda cs: (-cs[1], cs[0])):
         chunk = index.chunk(chunk_id)
         best_chunk.setdefault(chunk.doc_id, chunk)
-    top = sum(weights) / (settings.rrf_k + 1)  # first in both rankings
-    ranked = sorted(documents.items(), key=lambda ds: (-ds[1], ds[0]))[:k]
+    top = sum(weights) / (settings.rrf_k + 1)  # first in every ranking
+    ranked = sorted(documents.items(), key=lambda ds: (-ds[1], ds[0]))
     stems = set(tokens)
-    out = []
-    for rank, (doc_id, score) in enumerate(ranked, 1):
-        chunk = best_chunk[doc_id]
+    out: list[SimilarDocument] = []
+    for doc_id, score in ranked:
+        chunk = best_chunk.get(doc_id) or _first_chunk(index, doc_id)
+        if chunk is None:
+            continue
+        rank = len(out) + 1
         out.append(SimilarDocument(doc_id, chunk.title, score / top, Passage(chunk, score / top, rank), rank,
                                    highlight_spans(index, chunk.text, stems)))
+        if len(out) == k:
+            break
     return out
+
+
+class DocumentBM25:
+    """BM25 over whole documents (title once, then every chunk's text), built from an index's chunks.
+
+    Long answers are cut into many chunks, each matching a part of a long question; over the whole document
+    the question's words add up. On dekamer 2017 Q1: grouped hit@5 0.823 -> 0.853, MRR 0.722 -> 0.753 fused
+    with the best-chunk ranking (DOCUMENT_SHARE 0.7), against the best chunk alone.
+    """
+
+    def __init__(self, index: Index) -> None:
+        tokens: dict[str, list[str]] = {}
+        for chunk in index.chunks:
+            doc = tokens.get(chunk.doc_id)
+            if doc is None:
+                doc = tokens[chunk.doc_id] = index.analyzer.tokens(chunk.title) if chunk.title else []
+            doc.extend(index.analyzer.tokens(chunk.text))
+        self.doc_ids = list(tokens)
+        self._bm25: bm25s.BM25 | None = None
+        if self.doc_ids:
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(list(tokens.values()), show_progress=False)
+
+    def search(self, tokens: Sequence[str], k: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        if self._bm25 is None or not tokens:
+            return []
+        mask = None
+        if doc_ids is not None:
+            mask = np.array([d in doc_ids for d in self.doc_ids], dtype=np.float32)
+        scores = self._bm25.get_scores(list(tokens), weight_mask=mask)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.doc_ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+_DOCUMENT_BM25: dict[int, tuple[list[Chunk], DocumentBM25]] = {}
+
+
+def document_bm25(index: Index) -> DocumentBM25:
+    """The index's DocumentBM25, built on first use and again after the index's chunks change (a refresh
+    replaces the list). About 1 s for 1,000 chunks."""
+    with _BUILD_LOCK:
+        held = _DOCUMENT_BM25.get(id(index))
+        if held is None or held[0] is not index.chunks:
+            held = (index.chunks, DocumentBM25(index))
+            _DOCUMENT_BM25.clear()  # one index a process, in practice; never a stale one
+            _DOCUMENT_BM25[id(index)] = held
+        return held[1]
+
+
+def _first_chunk(index: Index, doc_id: str) -> Chunk | None:
+    return next((c for c in index.chunks if c.doc_id == doc_id), None)
 
 
 def subject_line(question: str) -> str:

@@ -34,9 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.core import Assistant
-from assistant.settings import Settings
-from assistant.similar import rank_documents
+from assistant.core import Assistant  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from assistant.similar import rank_documents  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "dekamer-2017" / "dekamer-2017-q1.jsonl"
 SAMPLE = 300
@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"dekamer {args.since or 'start'}..{args.until or 'end'}: {len(records)} answers, {len(assistant.index)} "
           f"chunks; {len(asked)} questions (seed {args.seed}), {copies} with copies to other ministers")
     print(f"configuration: model {settings.embedding_model}, backend {settings.embedding_backend}, "
-          f"bm25 weight {weight if weight is not None else settings.bm25_weight}; index {index_dir} "
+          f"bm25 weight {weight if weight is not None else settings.similar_bm25_weight}; index {index_dir} "
           f"(opened in {loaded:.1f} s)")
     print(f"strict : {score(ranked, asked, grouped=False).line()}")
     print(f"grouped: {score(ranked, asked, grouped=True).line()}")
