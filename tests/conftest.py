@@ -2,49 +2,16 @@
 over a fresh Chroma index in a temporary folder."""
 from __future__ import annotations
 
-import hashlib
-import math
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 from langchain_core.embeddings import Embeddings
 
 from assistant.core import Assistant
-from assistant.settings import BUNDLED_MODEL, Settings
+from assistant.settings import BUNDLED_MODEL
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-DATA = Path(__file__).resolve().parent / "data"
-
-BuildAssistant = Callable[..., Assistant]
-
-
-class HashEmbedder(Embeddings):
-    """Words hashed into a 64-dimensional unit vector: same text, same vector; shared words, nearby vectors."""
-
-    dimensions = 64
-
-    def __init__(self) -> None:
-        self.calls: list[int] = []  # texts per embed_documents call, so tests can see what was embedded
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.calls.append(len(texts))
-        return [self._embed(t) for t in texts]
-
-    def embed_query(self, text: str) -> list[float]:
-        return self._embed(text)
-
-    def _embed(self, text: str) -> list[float]:
-        vector = [0.0] * self.dimensions
-        for word in re.findall(r"\w+", text.casefold()):
-            digest = hashlib.sha256(word.encode()).digest()
-            vector[digest[0] % self.dimensions] += 1.0 if digest[1] % 2 else -1.0
-        norm = math.sqrt(sum(v * v for v in vector))
-        if norm == 0.0:  # no words: any fixed unit vector will do
-            return [1.0] + [0.0] * (self.dimensions - 1)
-        return [v / norm for v in vector]
+from support import CORPUS, DATA, ROOT, BuildAssistant, HashEmbedder, open_assistant  # noqa: F401
 
 
 @pytest.fixture
@@ -58,16 +25,6 @@ def real_embedder() -> Embeddings:
     from assistant.embed import load_embedder
 
     return load_embedder(BUNDLED_MODEL)
-
-
-def open_assistant(index_dir: Path, embedder: Embeddings, paths: Iterable[Path] = (), **settings: object) -> Assistant:
-    """An assistant over a new (or existing) index in `index_dir`, with `paths` ingested."""
-    assistant = Assistant.open(Settings(index_dir=index_dir, default_index=False, **settings),  # type: ignore[arg-type]
-                               embedder=embedder, create=True)
-    paths = list(paths)
-    if paths:
-        assistant.ingest(paths)
-    return assistant
 
 
 @pytest.fixture

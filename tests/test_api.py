@@ -31,7 +31,7 @@ QUESTION = "Hoe meet Kind en Gezin de klanttevredenheid?"
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """The corpus under the hash embedder, built once for this module (the API only reads it)."""
-    from conftest import HashEmbedder, open_assistant
+    from support import HashEmbedder, open_assistant
 
     return open_assistant(tmp_path_factory.mktemp("api-index"), HashEmbedder(), [CORPUS])
 

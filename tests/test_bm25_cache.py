@@ -9,7 +9,7 @@ import pytest
 from assistant import index as index_module
 from assistant.bm25_cache import FOLDER
 from assistant.core import Assistant
-from conftest import CORPUS, DATA, BuildAssistant
+from support import CORPUS, DATA, BuildAssistant
 
 QUESTION = "Hoe meet Kind en Gezin de klanttevredenheid?"
 

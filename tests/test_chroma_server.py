@@ -22,7 +22,7 @@ import httpx
 import pytest
 import test_index
 import test_retrieve
-from conftest import CORPUS, DATA, HashEmbedder
+from support import CORPUS, DATA, HashEmbedder
 from fastapi.testclient import TestClient
 from langchain_core.embeddings import Embeddings
 
@@ -194,7 +194,7 @@ def test_bm25_follows_what_another_process_writes(store: str, chroma_url: str, t
                      "## Antwoord\n\nDe Luchtkwaliteitsmeting gebeurt op 60 plaatsen.\n", encoding="utf-8")
     writer = textwrap.dedent(f"""
         from pathlib import Path
-        from conftest import HashEmbedder
+        from support import HashEmbedder
         from assistant.core import Assistant
         from assistant.settings import Settings
         settings = Settings({where}, default_index=False)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, BuildAssistant
+from support import CORPUS, BuildAssistant
 
 from assistant import cli
 from assistant.core import Assistant
