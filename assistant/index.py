@@ -195,12 +195,12 @@ class Index:
         cache_dir = None if self.settings.chroma_url else self.settings.index_dir
         key = ""
         if cache_dir is not None:
-            key = state_key(self.generation, recorded, self._chunks.get(include=[])["ids"], self._signature)
+            key = state_key(self.generation, recorded, _get_all(self._chunks, [])["ids"], self._signature)
             state = load_state(cache_dir, key)
             if state is not None:
                 self._use(state)
                 return
-        got = self._chunks.get(include=["documents", "metadatas"])
+        got = _get_all(self._chunks, ["documents", "metadatas"])
         chunks = [_to_chunk(i, t or "", m or {}) for i, t, m in
                   zip(got["ids"], got["documents"] or [], got["metadatas"] or [])]
         # The rest are left-overs of a cut-off ingest: unseen here, deleted by the next write (`repair`).
@@ -444,6 +444,24 @@ def document_hash(doc: Document, settings: Settings) -> str:
 def _document_metadata(doc: Document, digest: str) -> dict[str, Any]:
     return {**doc.metadata, "_hash": digest, "_title": doc.title, "_source": doc.source,
             "_sections": json.dumps([[s.name, s.start, s.end] for s in doc.sections])}
+
+
+# Rows a `get` reads at once: Chroma reads the metadata of all the rows it returns in one SQL statement, and
+# at 100k chunks that statement has more variables than SQLite allows ("too many SQL variables").
+GET_PAGE = 10_000
+
+
+def _get_all(collection: Any, include: list[str]) -> dict[str, list[Any]]:
+    """Every row of a collection, read GET_PAGE rows at a time: ids, and the `include`d fields."""
+    out: dict[str, list[Any]] = {"ids": [], **{name: [] for name in include}}
+    offset = 0
+    while True:
+        page = collection.get(include=include, limit=GET_PAGE, offset=offset)
+        for name in out:
+            out[name].extend(page[name] or [])
+        if len(page["ids"]) < GET_PAGE:
+            return out
+        offset += GET_PAGE
 
 
 def _batched(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
