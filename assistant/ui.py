@@ -7,6 +7,7 @@ that passage inside its document.
 """
 from __future__ import annotations
 
+import html
 import logging
 import shutil
 import tempfile
@@ -25,6 +26,7 @@ from .conversation import Turn, resolve_followup
 from .core import Assistant, check_question
 from .errors import AssistantError, IndexMismatchError, IndexMissingError, ModelNotFoundError
 from .export import write_exports
+from .ingest import FileResult
 from .render import (
     EMPTY_SOURCES,
     parse_citation_target,
@@ -130,6 +132,18 @@ def explain(exc: AssistantError, settings: Settings | None = None) -> str:
     return message[0].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
 
 
+def _file_line(result: FileResult) -> str:
+    name = html.escape(result.path.name)
+    if result.failed:
+        return f'<li class="upload-error">{name}: mislukt: {html.escape("; ".join(result.errors))}</li>'
+    return (f"<li>{name}: {result.added} toegevoegd, {result.updated} bijgewerkt, "
+            f"{result.unchanged} ongewijzigd, {result.chunks} passages</li>")
+
+
+def _upload_status(lines: list[str], summary: str) -> str:
+    return f"<ul>{''.join(lines)}</ul><p>{html.escape(summary)}</p>"
+
+
 class Chat:
     """The chat's behaviour, one instance per server: an open Assistant, or the reason there is none."""
 
@@ -206,6 +220,45 @@ class Chat:
         final = [*messages, {"role": "assistant", "content": render_answer(answer, turn_index, message)}]
         panel = render_sources(answer, turn_index, self._document)
         yield final, "", Session(turns, tuple(final)), panel, *_unchanged()
+
+    def upload(self, files: Sequence[str] | None, agencies: Sequence[str] | None,
+               doc_ids: Sequence[str] | None) -> Iterator[tuple[str, Any, Any]]:
+        """Files dropped on the page go through the same ingest as the command line: a line a file as it
+        is done (its documents, or why it could not be read), then a summary; searchable right after."""
+        if self.assistant is None:
+            yield f'<p class="upload-error">{html.escape(self.problem)}</p>', gr.update(), gr.update()
+            return
+        paths = [Path(f) for f in files or []]
+        if not paths:
+            yield "<p>Kies eerst een of meer bestanden.</p>", gr.update(), gr.update()
+            return
+        lines: list[str] = []
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                with self._lock:
+                    outcome["result"] = self.assistant.ingest(paths, on_file=lambda r: lines.append(_file_line(r)))
+            except AssistantError as exc:
+                outcome["error"] = explain(exc)
+            finally:
+                done.set()
+
+        threading.Thread(target=run, daemon=True).start()
+        while not done.wait(0.5):
+            yield _upload_status(lines, f"Bezig: {len(lines)} van {len(paths)} bestanden verwerkt …"), \
+                gr.update(), gr.update()
+        if "error" in outcome:
+            yield _upload_status(lines, outcome["error"]), gr.update(), gr.update()
+            return
+        report = outcome["result"].report
+        failed = sum(1 for line in lines if line.startswith("<li class=\"upload-error\""))
+        summary = (f"Klaar: {report.added} toegevoegd, {report.updated} bijgewerkt, {report.unchanged} ongewijzigd, "
+                   f"{failed} mislukt; {report.chunks} passages geschreven. Meteen doorzoekbaar.")
+        yield (_upload_status(lines, summary),
+               gr.update(choices=self.agency_choices(), value=list(agencies or [])),
+               gr.update(choices=self.document_choices(agencies or ()), value=list(doc_ids or [])))
 
     def open_citation(self, session: Session, event: gr.EventData) -> str:
         """The panel with passage n of turn t opened, for a click on "#bron-t-n"."""
@@ -306,6 +359,11 @@ class Chat:
                         documents = gr.Dropdown(choices=self.document_choices(), multiselect=True, value=[],
                                                 label="Document", elem_id="filter-document",
                                                 info="Alleen passages uit deze documenten")
+                    with gr.Accordion("Documenten toevoegen", open=False):
+                        upload_files = gr.File(file_count="multiple", label="Bestanden (PDF, DOCX, HTML, MD, TXT, "
+                                               "JSONL)", elem_id="upload-bestanden")
+                        upload_button = gr.Button("Toevoegen", elem_id="upload-knop", size="sm")
+                        upload_status = gr.HTML("", elem_id="upload-status")
                     sources = gr.HTML(EMPTY_SOURCES, elem_id="bronnen", js_on_load=CITATION_JS,
                                       label="Bronnen")
                     with gr.Accordion("Exporteren", open=True):
@@ -331,6 +389,8 @@ class Chat:
             ):
                 event.then(self.exports, session, downloads, api_visibility="private")
             agencies.change(self.filter_documents, filters, documents, api_visibility="private")
+            upload_button.click(self.upload, [upload_files, *filters], [upload_status, agencies, documents],
+                                api_visibility="private")
             sources.cite(self.open_citation, session, sources, api_visibility="private",  # type: ignore[attr-defined]
                          concurrency_limit=None)
             from .similar_ui import build_similar_tab  # the "Eerder gevraagd?" tab: similar_ui.py
