@@ -208,9 +208,7 @@ class ExtractiveAnswerer:
         return score
 
     def _text_coverage(self, text: str, weights: dict[frozenset[str], float]) -> float:
-        stems = set(self.analyzer.tokens(text))
-        total = sum(weights.values()) or 1.0
-        return sum(w for c, w in weights.items() if not c.isdisjoint(stems)) / total
+        return _share(set(self.analyzer.tokens(text)), weights)
 
     def _expand(self, best: Unit, units: list[Unit], weights: dict[frozenset[str], float]) -> list[Unit]:
         """The best unit with the neighbours that add to it: the sentence before or after that covers
@@ -227,12 +225,10 @@ class ExtractiveAnswerer:
             return (lead + siblings)[:MAX_BULLETS + 1]
         chosen = [best]
         covered = set(best.stems)
-        total = sum(weights.values()) or 1.0
         for step in (-1, 1):
             i = best.position + step
             if 0 <= i < len(same) and not same[i].bullet:
-                gain = sum(w for c, w in weights.items()
-                           if not c.isdisjoint(same[i].stems) and c.isdisjoint(covered)) / total
+                gain = _share(same[i].stems, weights, besides=covered)
                 anaphor = step == 1 and _ANAPHOR.match(same[i].text) and gain > 0
                 if gain >= NEIGHBOUR_GAIN or anaphor:
                     chosen.append(same[i])
@@ -365,15 +361,20 @@ class ExtractiveAnswerer:
         return replace(answer, comparison=tuple(rows))
 
 
+def _share(stems: set[str], weights: dict[frozenset[str], float],
+           besides: set[str] | frozenset[str] = frozenset()) -> float:
+    """The share of the question's weight that `stems` cover, counting no idea `besides` covers already."""
+    total = sum(weights.values()) or 1.0
+    return sum(w for c, w in weights.items() if not c.isdisjoint(stems) and c.isdisjoint(besides)) / total
+
+
 def _coverage(unit: Unit, weights: dict[frozenset[str], float]) -> float:
-    total = sum(weights.values())
-    return sum(w for c, w in weights.items() if not c.isdisjoint(unit.stems)) / total if total else 0.0
+    return _share(unit.stems, weights)
 
 
 def _gain(other: Unit, unit: Unit, weights: dict[frozenset[str], float]) -> float:
     """The share of the question that `other` covers and `unit` does not."""
-    total = sum(weights.values()) or 1.0
-    return sum(w for c, w in weights.items() if not c.isdisjoint(other.stems) and c.isdisjoint(unit.stems)) / total
+    return _share(other.stems, weights, besides=unit.stems)
 
 
 def _window_coverage(unit: Unit, units: list[Unit], weights: dict[frozenset[str], float]) -> float:

@@ -14,7 +14,7 @@ from langchain_core.retrievers import BaseRetriever
 from .errors import InputError
 from .index import Index
 from .text import fold, is_english
-from .types import Chunk, Passage
+from .types import Passage
 
 # A passage from the question side of a written question restates what was asked; the answer side
 # says what is so. Question chunks keep this share of their fused score, so they rank below an
@@ -132,12 +132,6 @@ def _vector_text(question: str) -> str:
     # The model reads 256 tokens; a long written question's opening says what it is about.
     return re.sub(r"\s+", " ", question)[:2000]
 
-
-def unique_chunks(passages: Iterable[Passage]) -> list[Chunk]:
-    seen: dict[str, Chunk] = {}
-    for p in passages:
-        seen.setdefault(p.chunk.id, p.chunk)
-    return list(seen.values())
 
 
 class HybridRetriever(BaseRetriever):
