@@ -176,14 +176,15 @@ class IngestReporter:
     def _draw(self, progress: Progress) -> None:
         from tqdm import tqdm
 
-        if self._bar is None:
-            self._bar = tqdm(total=progress.documents, unit="doc", file=self.out, dynamic_ncols=True,
-                             desc="ingest", smoothing=0.1)
+        rate = progress.chunks / progress.seconds if progress.seconds > 0 else 0.0
+        postfix = f"{progress.files_done}/{progress.files} files, {progress.chunks} chunks, {rate:.0f} chunks/s"
+        if self._bar is None:  # tqdm draws the bar as it is made: with the files and chunks from the start
+            self._bar = tqdm(total=progress.documents, initial=progress.documents_done, unit="doc",
+                             file=self.out, dynamic_ncols=True, desc="ingest", smoothing=0.1, postfix=postfix)
+            return
         self._bar.total = progress.documents
         self._bar.n = progress.documents_done
-        rate = progress.chunks / progress.seconds if progress.seconds > 0 else 0.0
-        self._bar.set_postfix_str(f"{progress.files_done}/{progress.files} files, {progress.chunks} chunks, "
-                                  f"{rate:.0f} chunks/s", refresh=False)
+        self._bar.set_postfix_str(postfix, refresh=False)
         self._bar.refresh()
 
 
