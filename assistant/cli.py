@@ -61,14 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
                                          "question, one per document, best first, and a draft answer outline "
                                          "citing them [n].")
     similar.add_argument("questions", nargs="*", metavar="QUESTION",
-                         help="the question's text, or a file holding it; without it, the whole of stdin is one question")
+                         help="the question's text, or a file holding it; "
+                              "without it, the whole of stdin is one question")
     similar.add_argument("--json", action="store_true", help="print one JSON object per question")
     similar.add_argument("--k", type=int, help="documents to show (default 5)")
     similar.add_argument("--agency", action="append", default=[], help="only this agency or department (repeatable)")
     similar.add_argument("--embedding-backend", choices=["torch", "onnx"],
                          help="how the model runs: torch, or onnx (int8; the index must have been built with it)")
 
-    tune = sub.add_parser("tune-embeddings", help="fine-tune the embedding model on an archive's question -> answer pairs",
+    tune = sub.add_parser("tune-embeddings",
+                          help="fine-tune the embedding model on an archive's question -> answer pairs",
                           description="Fine-tune the embedding model (the bundled one, or --embedding-model) on the "
                                       "question -> answer pairs of JSON Lines records {\"question\", \"answer\"} on "
                                       "the CPU, with in-batch negatives, into a model folder. Point --embedding-model "
@@ -259,7 +261,8 @@ def _print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
         passage = getattr(item, "passage", item)
         n = getattr(item, "n", passage.rank)
         chunk = passage.chunk
-        where = ", ".join(x for x in (chunk.agency_short, chunk.section, f"punt {chunk.item}" if chunk.item else "") if x)
+        item = f"punt {chunk.item}" if chunk.item else ""
+        where = ", ".join(x for x in (chunk.agency_short, chunk.section, item) if x)
         print(f"[{n}] {chunk.title} ({where})\n    {chunk.text}", file=out)
     print(file=out, flush=True)
 
@@ -310,7 +313,8 @@ def format_similar(found: Any) -> str:
                      + f"  score {doc.score:.2f}")
         lines.append(f"   {_marked(doc.passage.chunk.text, doc.highlights)}")
     lines.append("")
-    lines.append("Ontwerp van antwoord:" if found.draft else "Geen ontwerp: geen zin uit deze antwoorden dekt de vraag.")
+    lines.append("Ontwerp van antwoord:" if found.draft
+                 else "Geen ontwerp: geen zin uit deze antwoorden dekt de vraag.")
     lines.extend(line.render() for line in found.draft)
     if found.sources:
         lines.append("")

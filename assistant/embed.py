@@ -36,7 +36,8 @@ def model_path(name: str) -> Path:
     return path
 
 
-def load_embedder(name: str, batch_size: int = 32, backend: str = "torch", onnx_cache_dir: Path | None = None) -> Embeddings:
+def load_embedder(name: str, batch_size: int = 32, backend: str = "torch",
+                  onnx_cache_dir: Path | None = None) -> Embeddings:
     """A langchain Embeddings over sentence-transformers (or, with backend "onnx", over the same model
     int8-quantised under ONNX Runtime: see onnx_embed.py), normalised vectors, on the CPU."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -124,7 +124,8 @@ def to_markdown(turns: Sequence[Turn], first_number: int = 1, exported_at: datet
                 lines.append("| " + " | ".join(c.replace("\n", " ") for c in cells) + " |")
             lines.append("")
         else:
-            lines += [_markdown_text(line, mapping) + "  " for line in answer.text.split("\n")]
+            # Lines of one answer end in a hard break ("  "), so Markdown keeps them apart; the last needs none.
+            lines.append("  \n".join(_markdown_text(line, mapping) for line in answer.text.split("\n")))
             lines.append("")
         lines += [f"*{escape_markdown(notice)}*" for notice in answer.notices]
         if answer.notices:

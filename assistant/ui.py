@@ -167,7 +167,8 @@ class Chat:
         if self.assistant is None:
             return []
         known = self.assistant.index.agencies()
-        return [(f"{full} ({short})" if short and short != full else full, full) for full, short in sorted(known.items())]
+        return [(f"{full} ({short})" if short and short != full else full, full)
+                for full, short in sorted(known.items())]
 
     def document_choices(self, agencies: Sequence[str] = ()) -> list[tuple[str, str]]:
         if self.assistant is None:

@@ -255,7 +255,7 @@ def test_line_broken_words_of_the_corpus_are_rejoined() -> None:
 
 
 def test_chunk_id_is_a_hash_of_document_start_and_text() -> None:
-    digest = hashlib.sha256("doc\x1f12\x1fDe tekst.".encode()).hexdigest()[:16]
+    digest = hashlib.sha256(b"doc\x1f12\x1fDe tekst.").hexdigest()[:16]
     assert chunk_id("doc", 12, "De tekst.") == f"doc#{digest}"
     assert chunk_id("doc", 12, "De tekst.") != chunk_id("doc", 13, "De tekst.")
     assert chunk_id("doc", 12, "De tekst.") != chunk_id("doc2", 12, "De tekst.")

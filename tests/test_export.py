@@ -58,7 +58,7 @@ Geëxporteerd op 06-05-2024 07:08.
 
 **Antwoord**
 
-Via een community [[1]](#bron-1). Ook een enquête [[2]](#bron-2).  
+Via een community [[1]](#bron-1). Ook een enquête [[2]](#bron-2).
 
 ## Vraag 2
 
@@ -68,7 +68,7 @@ Via een community [[1]](#bron-1). Ook een enquête [[2]](#bron-2).
 
 **Antwoord**
 
-Jaarlijks [[3]](#bron-3). Zoals K&G [[2]](#bron-2).  
+Jaarlijks [[3]](#bron-3). Zoals K&G [[2]](#bron-2).
 
 *Filter toegepast: agentschap: ABB.*
 

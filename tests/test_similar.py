@@ -40,7 +40,8 @@ def corpus(build_assistant: BuildAssistant) -> Assistant:
     ("Onderwerp. - Sub\n\nIntro. 1. Wat is X?2. Zou Y kunnen? 3. Hoeveel in 2016?",
      [("1", "Wat is X?"), ("2", "Zou Y kunnen?"), ("3", "Hoeveel in 2016?")]),
     # A "3." that breaks the run 1, 2 is part of the text, not a point.
-    ("1. Wat kostte het in 2016? 3. Daling? 2. Waarom?", [("1", "Wat kostte het in 2016? 3. Daling?"), ("2", "Waarom?")]),
+    ("1. Wat kostte het in 2016? 3. Daling? 2. Waarom?",
+     [("1", "Wat kostte het in 2016? 3. Daling?"), ("2", "Waarom?")]),
     ("Hoeveel kost het? Wie betaalt het?", [("1", "Hoeveel kost het?"), ("2", "Wie betaalt het?")]),
     ("Hoeveel kost het parkeren in Gent?", [("", "Hoeveel kost het parkeren in Gent?")]),
     ("1. Eén enkele vraag?", [("", "1. Eén enkele vraag?")]),

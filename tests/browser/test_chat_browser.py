@@ -236,11 +236,13 @@ def test_hostile_document_shows_its_markup_as_text_and_runs_nothing(
     expect(viewer.locator(".document")).to_contain_text("rapport <img src=x onerror=alert(1)> op de website")
     expect(viewer.locator(".meta")).to_contain_text("Testagentschap <img src=x onerror=alert(1)> (TEST)")
     ask(page, "<img src=x onerror=alert(1)><script>alert(2)</script>")
-    expect(page.locator("#gesprek .question").last).to_have_text("<img src=x onerror=alert(1)><script>alert(2)</script>")
+    expect(page.locator("#gesprek .question").last).to_have_text(
+        "<img src=x onerror=alert(1)><script>alert(2)</script>")
     page.wait_for_timeout(500)  # an onerror handler would have fired by now
     assert dialogs == []
     assert page.locator("img[src='x']").count() == 0
     # No <script> element made from the text (the page's config script holds the names JSON-escaped: \u003c).
-    assert page.evaluate("[...document.scripts].filter(s => /^\\s*alert\\(\\d\\)\\s*$/.test(s.textContent)).length") == 0
+    assert page.evaluate(
+        "[...document.scripts].filter(s => /^\\s*alert\\(\\d\\)\\s*$/.test(s.textContent)).length") == 0
     assert page.locator("#gesprek script, #bronnen script").count() == 0
     screenshot(page, "onveilig-document")
