@@ -254,15 +254,14 @@ def _print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
     print(answer.text, file=out)
     for notice in answer.notices:
         print(f"({notice})", file=out)
-    shown = answer.citations or tuple(answer.passages)
+    shown = ([(c.n, c.passage) for c in answer.citations] if answer.citations
+             else [(p.rank, p) for p in answer.passages])
     heading = "Bronnen:" if answer.citations else "Dichtstbijzijnde passages:"
     print(f"\n{heading}", file=out)
-    for item in shown:
-        passage = getattr(item, "passage", item)
-        n = getattr(item, "n", passage.rank)
+    for n, passage in shown:
         chunk = passage.chunk
-        item = f"punt {chunk.item}" if chunk.item else ""
-        where = ", ".join(x for x in (chunk.agency_short, chunk.section, item) if x)
+        point = f"punt {chunk.item}" if chunk.item else ""
+        where = ", ".join(x for x in (chunk.agency_short, chunk.section, point) if x)
         print(f"[{n}] {chunk.title} ({where})\n    {chunk.text}", file=out)
     print(file=out, flush=True)
 
