@@ -32,10 +32,16 @@ STOPWORDS = frozenset(STOPWORDS_DUTCH) | frozenset(STOPWORDS_EN) | _QUESTION_WOR
 MIN_PART = 4  # shortest word a compound is split into: "kind", "klant"; not "web", "ad"
 
 
+# Every combining mark (accents after NFKD), mapped to nothing for str.translate: 40x faster than testing
+# unicodedata.combining character by character, which was most of the time an index of 100k chunks took to open.
+# The last combining mark is U+1E94A; the planes above hold none.
+_COMBINING = {cp: None for cp in range(0x20000) if unicodedata.combining(chr(cp))}
+
+
 def fold(text: str) -> str:
     """Lower case without accents: "geïntegreerd" and "geintegreerd" are one word."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return decomposed if decomposed.isascii() else decomposed.translate(_COMBINING)
 
 
 def words(text: str) -> list[str]:

@@ -12,6 +12,7 @@ member sent to several ministers counts too (about one question in ten is such a
     .venv/bin/python benchmarks/dekamer.py                      # the default configuration (torch)
     .venv/bin/python benchmarks/dekamer.py --embedding-backend onnx
     .venv/bin/python benchmarks/dekamer.py --since 2017-03-01 --embedding-model models/tuned-...   # tuned: March only
+    .venv/bin/python benchmarks/dekamer.py --tuned models/tuned-...   # base and tuned side by side, on March
 
 The index is built once in --index (default /tmp/dekamer-index-<configuration>) and reused: the first run
 embeds ~8,600 chunks (about 6 min with torch on 2 idle cores).
@@ -146,7 +147,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=SAMPLE)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--bm25-weight", type=float, help="share of BM25 in the fusion (default: the setting)")
+    parser.add_argument("--tuned", metavar="MODEL_DIR",
+                        help="compare the base model with this tuned one (made by tune-embeddings --until 2017-03-01) "
+                             "on the records since --since (default 2017-03-01), at each of --weights")
+    parser.add_argument("--weights", default="1.0,0.8,0.5,0.0", help="BM25 weights for --tuned")
     args = parser.parse_args(argv)
+    if args.tuned:
+        return compare_tuned(args)
 
     settings = Settings.from_env(embedding_model=args.embedding_model, embedding_backend=args.embedding_backend)
     records = answered(read_records(args.corpus), args.since, args.until)
@@ -157,11 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     loaded = time.perf_counter() - started
     asked = questions(records, args.sample, args.seed)
     weight = args.bm25_weight
-
-    def ranker(a: Assistant, text: str) -> list[str]:
-        return [d.doc_id for d in rank_documents(a.index, text, DEPTH, bm25_weight=weight)]
-
-    ranked, seconds = run(assistant, asked, ranker)
+    ranked, seconds = run(assistant, asked, weighted_ranker(weight))
     copies = sum(len(q.group) > 1 for q in asked)
     print(f"dekamer {args.since or 'start'}..{args.until or 'end'}: {len(records)} answers, {len(assistant.index)} "
           f"chunks; {len(asked)} questions (seed {args.seed}), {copies} with copies to other ministers")
@@ -170,10 +173,43 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"(opened in {loaded:.1f} s)")
     print(f"strict : {score(ranked, asked, grouped=False).line()}")
     print(f"grouped: {score(ranked, asked, grouped=True).line()}")
+    print(f"time a question: {timing(seconds)}")
+    return 0
+
+
+def weighted_ranker(weight: float | None) -> Callable[[Assistant, str], list[str]]:
+    def ranker(a: Assistant, text: str) -> list[str]:
+        return [d.doc_id for d in rank_documents(a.index, text, DEPTH, bm25_weight=weight)]
+    return ranker
+
+
+def timing(seconds: Sequence[float]) -> str:
     ordered = sorted(seconds)
-    print(f"time a question: mean {statistics.mean(seconds):.3f} s, p50 {ordered[len(ordered) // 2]:.3f} s, "
-          f"p95 {ordered[int(0.95 * (len(ordered) - 1))]:.3f} s (load average {os.getloadavg()[0]:.1f} on "
-          f"{os.cpu_count()} cores)")
+    return (f"mean {statistics.mean(seconds):.3f} s, p50 {ordered[len(ordered) // 2]:.3f} s, "
+            f"p95 {ordered[int(0.95 * (len(ordered) - 1))]:.3f} s (load average {os.getloadavg()[0]:.1f} on "
+            f"{os.cpu_count()} cores)")
+
+
+def compare_tuned(args: argparse.Namespace) -> int:
+    """Base and tuned model on the same records and questions (by default March: the tuned model was trained on
+    January-February), each at every BM25 weight: a table of strict and grouped figures."""
+    since = args.since or "2017-03-01"
+    records = answered(read_records(args.corpus), since, args.until)
+    asked = questions(records, args.sample, args.seed)
+    weights = [float(w) for w in args.weights.split(",")]
+    print(f"dekamer {since}..{args.until or 'end'}: {len(records)} answers; {len(asked)} questions (seed {args.seed})")
+    print("| model | bm25 weight | strict hit@1 / hit@5 / MRR | grouped hit@1 / hit@5 / MRR | time a question p50 |")
+    print("|---|---:|---|---|---:|")
+    for name, model in (("base", None), ("tuned", args.tuned)):
+        settings = Settings.from_env(embedding_model=model, embedding_backend=args.embedding_backend)
+        settings = settings.with_(index_dir=default_index_dir(settings, since, args.until), default_index=False)
+        assistant = open_index(settings, records)
+        for weight in weights:
+            ranked, seconds = run(assistant, asked, weighted_ranker(weight))
+            strict, grouped = score(ranked, asked, grouped=False), score(ranked, asked, grouped=True)
+            print(f"| {name} | {weight:.1f} | {strict.hit1:.3f} / {strict.hit5:.3f} / {strict.mrr:.3f} | "
+                  f"{grouped.hit1:.3f} / {grouped.hit5:.3f} / {grouped.mrr:.3f} | "
+                  f"{sorted(seconds)[len(seconds) // 2]:.3f} s |", flush=True)
     return 0
 
 
