@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import socket
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -50,11 +51,23 @@ class HashEmbedder(Embeddings):
         return [v / norm for v in vector]
 
 
-def open_assistant(index_dir: Path, embedder: Embeddings, paths: Iterable[Path] = (), **settings: object) -> Assistant:
-    """An assistant over a new (or existing) index in `index_dir`, with `paths` ingested."""
-    assistant = Assistant.open(Settings(index_dir=index_dir, default_index=False, **settings),  # type: ignore[arg-type]
-                               embedder=embedder, create=True)
+def open_with(settings: Settings, embedder: Embeddings, paths: Iterable[Path] = (), create: bool = True) -> Assistant:
+    """An assistant with these settings (an index folder or a Chroma server), with `paths` ingested."""
+    assistant = Assistant.open(settings, embedder=embedder, create=create)
     paths = list(paths)
     if paths:
         assistant.ingest(paths)
     return assistant
+
+
+def open_assistant(index_dir: Path, embedder: Embeddings, paths: Iterable[Path] = (), **settings: object) -> Assistant:
+    """An assistant over a new (or existing) index in `index_dir`, with `paths` ingested."""
+    return open_with(Settings(index_dir=index_dir, default_index=False, **settings),  # type: ignore[arg-type]
+                     embedder, paths)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -3,7 +3,6 @@ what is wrong, and schemathesis fuzzes every operation against the OpenAPI schem
 declared). Real Chroma and BM25 over the shipped corpus, the hash embedder."""
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
+from support import free_port
 
 from assistant.api import create_app
 from assistant.core import Assistant
@@ -208,16 +208,10 @@ def test_no_input_makes_the_api_fail_or_break_its_schema(api_schema: schemathesi
 # -- served: the chat and the API on one port ---------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_puts_the_api_beside_the_chat(corpus: Assistant) -> None:
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(web_app(Chat(corpus)), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

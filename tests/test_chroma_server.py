@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -22,7 +21,7 @@ import httpx
 import pytest
 import test_index
 import test_retrieve
-from support import CORPUS, DATA, HashEmbedder
+from support import CORPUS, DATA, HashEmbedder, free_port, open_with
 from fastapi.testclient import TestClient
 from langchain_core.embeddings import Embeddings
 
@@ -57,15 +56,9 @@ class ChromaServer:
             client.delete_collection(collection.name)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_chroma(folder: Path) -> ChromaServer:
     """`chroma run` on a free port, once its heartbeat answers (a few seconds)."""
-    port = _free_port()
+    port = free_port()
     log = (folder / "chroma.log").open("wb")
     process = subprocess.Popen([str(CHROMA), "run", "--path", str(folder / "data"), "--host", "127.0.0.1",
                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
@@ -100,12 +93,8 @@ def chroma_url(scratch_server: ChromaServer) -> Iterator[str]:
 
 def open_on(url: str, embedder: Embeddings, paths: Iterable[Path] = (), create: bool = True,
             **settings: object) -> Assistant:
-    assistant = Assistant.open(Settings(chroma_url=url, default_index=False, **settings),  # type: ignore[arg-type]
-                               embedder=embedder, create=create)
-    paths = list(paths)
-    if paths:
-        assistant.ingest(paths)
-    return assistant
+    return open_with(Settings(chroma_url=url, default_index=False, **settings),  # type: ignore[arg-type]
+                     embedder, paths, create)
 
 
 @pytest.fixture
@@ -214,7 +203,7 @@ def test_bm25_follows_what_another_process_writes(store: str, chroma_url: str, t
 
 
 def test_a_server_that_is_down_is_one_line_and_exit_code_2(capsys) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(ServerUnavailableError, match=rf"^the Chroma server at {url} does not answer; start it "):
         Assistant.open(Settings(chroma_url=url), embedder=HashEmbedder())
     assert main(["ask", "--chroma-url", url, "Hoe meet Kind en Gezin de klanttevredenheid?"]) == 2

@@ -9,7 +9,6 @@ They share one embedding model. `playwright install` cannot download browsers he
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import gradio as gr
 import pytest
 from langchain_core.embeddings import Embeddings
+from support import free_port
 
 from assistant.core import Assistant
 from assistant.settings import BUNDLED_MODEL, Settings
@@ -84,14 +84,8 @@ def chat_embedder(request: pytest.FixtureRequest) -> Embeddings:
         return load_embedder(BUNDLED_MODEL)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _serve(chat: Chat) -> Served:
-    port = _free_port()
+    port = free_port()
     app = launch(chat, port=port, block=False)
     return Served(f"http://127.0.0.1:{port}/", chat, app)
 
