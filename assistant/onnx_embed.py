@@ -74,7 +74,9 @@ def quantized_model(model_dir: Path, cache_dir: Path) -> Path:
 def _export(model_dir: Path, out: Path) -> None:
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # no "Loading weights" bar on stderr
     base = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
 
     class LastHidden(torch.nn.Module):
@@ -104,8 +106,15 @@ def _export(model_dir: Path, out: Path) -> None:
 def _quantize(source: Path, out: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(out), per_channel=True, op_types_to_quantize=["MatMul"],
-                     weight_type=QuantType.QInt8)
+    # quantize_dynamic logs "Please consider to run pre-processing before quantization" on the root logger:
+    # advice for convolutional image models, not for this one. Kept off the user's stderr.
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        quantize_dynamic(str(source), str(out), per_channel=True, op_types_to_quantize=["MatMul"],
+                         weight_type=QuantType.QInt8)
+    finally:
+        logging.disable(previous)
 
 
 class OnnxEmbeddings(Embeddings):

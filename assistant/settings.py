@@ -21,9 +21,10 @@ class Settings:
     index_dir: Path = ROOT / "index"  # the on-disk store; the default one is built from corpus_dir on first use
     corpus_dir: Path = ROOT / "corpus"  # the shipped documents
     embedding_model: str = BUNDLED_MODEL  # the bundled model's name, or a folder with a sentence-transformers model
-    # "torch" (sentence-transformers) or "onnx": the same model int8-quantised under ONNX Runtime, about 2.5x
-    # the torch rate on a CPU with vectors at cosine 0.99 to torch's; exported once into onnx_cache_dir.
-    embedding_backend: str = "torch"
+    # "onnx" (the default): the model int8-quantised under ONNX Runtime, exported once into onnx_cache_dir
+    # (about 13 s), vectors at cosine 0.99 to torch's; a process starts in 3 s instead of 12 (no torch import)
+    # and embeds 1.5x faster. "torch": sentence-transformers itself. The dev set scores the same with both.
+    embedding_backend: str = "onnx"
     onnx_cache_dir: Path = ROOT / "models" / "onnx"  # exported ONNX models, one folder per model weights hash
     chunk_size: int = 600  # characters of source text per chunk; the model reads ~256 tokens, ~700 chars of Dutch
     chunk_overlap: int = 80  # characters shared by neighbouring chunks cut from one long paragraph

@@ -57,6 +57,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DATA, help="a JSON Lines file of records")
     parser.add_argument("--limit", type=int, help="only the first N records")
     parser.add_argument("--model", default=None, help="embedding model (default: the bundled all-MiniLM-L6-v2)")
+    parser.add_argument("--backend", choices=["torch", "onnx"], help="embedding backend (default: the setting)")
     args = parser.parse_args()
 
     from assistant.chunk import split_into_chunks
@@ -71,12 +72,14 @@ def main() -> int:
             data = Path(tmp) / data.name
             with args.data.open(encoding="utf-8") as source:
                 data.write_text("".join(line for _, line in zip(range(args.limit), source)), encoding="utf-8")
-        settings = Settings(index_dir=Path(tmp) / "index", default_index=False,
-                            **({"embedding_model": args.model} if args.model else {}))
+        settings = Settings.from_env(index_dir=Path(tmp) / "index", default_index=False,
+                                     embedding_model=args.model, embedding_backend=args.backend)
         started = time.perf_counter()
-        embedder = load_embedder(settings.embedding_model, settings.batch_size)
+        embedder = load_embedder(settings.embedding_model, settings.batch_size, settings.embedding_backend,
+                                 settings.onnx_cache_dir)
         embedder.embed_documents(["Een korte zin om het model op te warmen."] * settings.batch_size)
-        print(f"model {settings.embedding_model}: loaded in {time.perf_counter() - started:.1f} s; "
+        print(f"model {settings.embedding_model} ({settings.embedding_backend}): "
+              f"loaded in {time.perf_counter() - started:.1f} s; "
               f"memory {peak_mb():.0f} MB", flush=True)
         # The chunk texts the ingest will embed, made the same way (chunking is pure and quick).
         texts = [c.indexed_text for doc in load_file(data) for c in

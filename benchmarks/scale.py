@@ -197,15 +197,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=120)
     parser.add_argument("--vectors-from", type=Path, help="an index with the same model and chunking (dekamer.py's)")
     parser.add_argument("--index", type=Path, help="probe: the index to measure")
-    parser.add_argument("--backend", default="torch", choices=["torch", "onnx"], help="the model's backend for asks")
+    parser.add_argument("--backend", choices=["torch", "onnx"],
+                        help="the model's backend for asks (default: the setting)")
     parser.add_argument("--rebuild", action="store_true", help="build the indexes again")
     parser.add_argument("--embed-sample", type=int, default=256, help="chunks for the model's own rate (0: skip)")
     args = parser.parse_args(argv)
     if args.command == "probe":
-        print(json.dumps(probe(args.index, args.questions, args.backend)))
+        print(json.dumps(probe(args.index, args.questions, args.backend or Settings.from_env().embedding_backend)))
         return 0
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(embedding_backend=args.backend)
+    args.backend = settings.embedding_backend
     WORK.mkdir(parents=True, exist_ok=True)
     known = stored_vectors(args.vectors_from) if args.vectors_from else {}
     rows = []
