@@ -192,9 +192,10 @@ class Index:
         # Records before chunks: a record read here had all its chunks written before it.
         recorded = set(self._documents.get(include=[])["ids"])
         # A large embedded store's chunks and BM25 come from the cache its last refresh wrote (bm25_cache.py).
+        # A small one has none (see the save below): no need to read every id twice to name it.
         cache_dir = None if self.settings.chroma_url else self.settings.index_dir
         key = ""
-        if cache_dir is not None:
+        if cache_dir is not None and self._chunks.count() >= CACHE_MIN_CHUNKS:
             key = state_key(self.generation, recorded, _get_all(self._chunks, [])["ids"], self._signature)
             state = load_state(cache_dir, key)
             if state is not None:

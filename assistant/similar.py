@@ -45,9 +45,9 @@ DRAFT_COVERAGE = 0.2
 MAX_POINT_CHARS = 160  # a point's text as the draft repeats it
 MAX_DRAFT_LINES = 12
 
+_BUILD_LOCK = threading.Lock()  # one DocumentBM25 build at a time (see document_bm25)
 # "1. Wat ...? 2. Zou ...", also when the items are run together ("...?2. Zou"): a one- or two-digit
 # number and a dot after the start, a sentence end or a line break, then a capital.
-_BUILD_LOCK = threading.Lock()
 _POINT = re.compile(r"(?:^|(?<=[\s?.!:;)]))(\d{1,2})[.)]\s*(?=[A-ZÀ-Ý\"“(])", re.MULTILINE)
 _QUESTION_END = re.compile(r"(?<=\?)\s*")
 # Politeness around a written question that says nothing about its subject ("Graag kreeg ik een antwoord

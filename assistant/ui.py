@@ -234,13 +234,19 @@ class Chat:
             yield "<p>Kies eerst een of meer bestanden.</p>", gr.update(), gr.update()
             return
         lines: list[str] = []
+        failed: list[FileResult] = []
         outcome: dict[str, Any] = {}
         done = threading.Event()
+
+        def file_done(result: FileResult) -> None:
+            lines.append(_file_line(result))
+            if result.failed:
+                failed.append(result)
 
         def run() -> None:
             try:
                 with self._lock:
-                    outcome["result"] = self.assistant.ingest(paths, on_file=lambda r: lines.append(_file_line(r)))
+                    outcome["result"] = self.assistant.ingest(paths, on_file=file_done)
             except AssistantError as exc:
                 outcome["error"] = explain(exc)
             finally:
@@ -254,9 +260,8 @@ class Chat:
             yield _upload_status(lines, outcome["error"]), gr.update(), gr.update()
             return
         report = outcome["result"].report
-        failed = sum(1 for line in lines if line.startswith("<li class=\"upload-error\""))
         summary = (f"Klaar: {report.added} toegevoegd, {report.updated} bijgewerkt, {report.unchanged} ongewijzigd, "
-                   f"{failed} mislukt; {report.chunks} passages geschreven. Meteen doorzoekbaar.")
+                   f"{len(failed)} mislukt; {report.chunks} passages geschreven. Meteen doorzoekbaar.")
         yield (_upload_status(lines, summary),
                gr.update(choices=self.agency_choices(), value=list(agencies or [])),
                gr.update(choices=self.document_choices(agencies or ()), value=list(doc_ids or [])))
