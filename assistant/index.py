@@ -403,22 +403,29 @@ class Index:
 
     def _write(self, pending: list[_Pending]) -> list[Outcome]:
         chunks = [c for p in pending for c in p.chunks]
+        doc_ids = [p.doc.id for p in pending]
+        stored = self._chunks.get(where={"doc_id": {"$in": doc_ids}}, include=["documents", "metadatas"])
+        now = {c.id: (c.text, _chunk_metadata(c)) for c in chunks}
+        kept = {i for i, text, meta in zip(stored["ids"], stored["documents"] or [], stored["metadatas"] or [])
+                if now.get(i) == (text, meta)}
+        # A chunk stored as it is now keeps its vector: not embedded again, not written again. Any other stored
+        # chunk of these documents is deleted, and changed ones are added anew, never updated in place: an
+        # HNSW update re-links the graph around the node and can leave another node with no way in, so
+        # that no vector search reaches it any more (seen once in a dozen re-ingests of changed documents).
+        new = [c for c in chunks if c.id not in kept]
         # The slow part first, before the store changes: the window in which a crash leaves work undone is
         # the few writes below, and what it leaves is repaired on the next run (see the module docstring).
-        vectors = self.embedder.embed_documents([c.indexed_text for c in chunks]) if chunks else []
-        doc_ids = [p.doc.id for p in pending]
+        vectors = self.embedder.embed_documents([c.indexed_text for c in new]) if new else []
         replaced = [p.doc.id for p in pending if p.stored]
         if replaced:
             self._documents.delete(ids=replaced)
-        keep = {c.id for c in chunks}
-        stale = [i for i in self._chunks.get(where={"doc_id": {"$in": doc_ids}}, include=[])["ids"] if i not in keep]
-        for batch in _batched(iter(stale), self._max_batch()):
-            self._chunks.delete(ids=batch)
         size = self._max_batch()
-        for i in range(0, len(chunks), size):
-            batch = chunks[i:i + size]
-            self._chunks.upsert(ids=[c.id for c in batch], embeddings=vectors[i:i + size],
-                                documents=[c.text for c in batch], metadatas=[_chunk_metadata(c) for c in batch])
+        for batch in _batched((i for i in stored["ids"] if i not in kept), size):
+            self._chunks.delete(ids=batch)
+        for i in range(0, len(new), size):
+            batch = new[i:i + size]
+            self._chunks.add(ids=[c.id for c in batch], embeddings=vectors[i:i + size],
+                             documents=[c.text for c in batch], metadatas=[_chunk_metadata(c) for c in batch])
         # Written last: a document whose record is stored has all its chunks.
         records = [p.doc for p in pending]
         self._documents.upsert(

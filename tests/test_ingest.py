@@ -196,6 +196,43 @@ def test_a_changed_file_replaces_its_chunks_and_leaves_no_stale_one(
     assert assistant.index.document("r1").text == "Vraag r1?\n\nEen nieuw antwoord."  # type: ignore[union-attr]
 
 
+def test_a_changed_answer_embeds_only_its_changed_chunks(tmp_path: Path, fake_embedder: object) -> None:
+    """The chunks a change leaves as they were keep their vectors (not embedded or written again); the others
+    are replaced. A changed title changes what every chunk embeds, so then every chunk is embedded again."""
+    paragraphs = [f"Alinea {n} over de wachttijd in de kinderopvang in regio {n}. " * 4 for n in range(6)]
+    data = tmp_path / "data" / "vragen.jsonl"
+    data.parent.mkdir()
+
+    def write(answer: str, title: str = "Titel lang") -> None:
+        row = json.loads(record("lang", answer))
+        data.write_text(json.dumps({**row, "title": title}) + "\n", encoding="utf-8")
+
+    write("\n\n".join(paragraphs))
+    assistant = build(tmp_path, fake_embedder)
+    assistant.ingest([data.parent])
+    before = set(chunk_ids(assistant))
+    write("\n\n".join(paragraphs[:-1] + ["Het laatste antwoord is herschreven. " * 5]))
+    calls = len(fake_embedder.calls)  # type: ignore[attr-defined]
+    assistant.ingest([data.parent])
+    after = set(chunk_ids(assistant))
+    embedded = sum(fake_embedder.calls[calls:])  # type: ignore[attr-defined]
+    clean = build(tmp_path, fake_embedder, "clean")
+    clean.ingest([data.parent])
+    assert len(before) >= 4 and 1 <= len(after - before) == embedded < len(after)
+    assert sorted(after) == chunk_ids(clean) == stored_chunk_ids(assistant)
+    assert stored_vectors(assistant) == stored_vectors(clean)
+    write("\n\n".join(paragraphs), title="Een andere titel")
+    calls = len(fake_embedder.calls)  # type: ignore[attr-defined]
+    assistant.ingest([data.parent])
+    assert sum(fake_embedder.calls[calls:]) == len(chunk_ids(assistant))  # type: ignore[attr-defined]
+    assert {c.title for c in assistant.index.chunks} == {"Een andere titel"}
+
+
+def stored_vectors(assistant: Assistant) -> dict[str, list[float]]:
+    got = assistant.index._chunks.get(include=["embeddings"])
+    return {i: [float(x) for x in v] for i, v in zip(got["ids"], got["embeddings"])}
+
+
 def test_remove_takes_a_document_and_all_its_chunks_out(tmp_path: Path, folder: Path, fake_embedder: object) -> None:
     assistant = build(tmp_path, fake_embedder)
     assistant.ingest([folder])

@@ -87,7 +87,7 @@ elif __name__ == "__main__":
     index_dir, data, write_batch = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     settings = Settings(index_dir=index_dir, default_index=False, write_batch=write_batch)
     assistant = Assistant.open(settings, embedder=SlowHashEmbedder(), create=True)
-    if len(sys.argv) > 4:  # "chunks.upsert:3:before": kill -9 this process just before the 3rd chunk upsert
+    if len(sys.argv) > 4:  # "chunks.add:3:before": kill -9 this process just before the 3rd chunk write
         target, nth, when = sys.argv[4].split(":")
         collection, method = target.split(".")
         real = getattr(assistant.index, "_" + collection)
@@ -255,7 +255,7 @@ def test_kill_9_mid_ingest_then_the_same_ingest_again_equals_a_clean_run(tmp_pat
     assert_same_index(resumed, clean)
 
 
-@pytest.mark.parametrize("kill_at", ["chunks.upsert:3:before", "chunks.upsert:3:after"])
+@pytest.mark.parametrize("kill_at", ["chunks.add:3:before", "chunks.add:3:after"])
 def test_kill_9_around_a_chunk_write_then_resume(tmp_path: Path, setup: Setup, kill_at: str) -> None:
     index_dir = tmp_path / "killed"
     killed(start(setup.script, index_dir, setup.few, kill_at))
@@ -271,7 +271,7 @@ def test_kill_9_while_replacing_changed_documents_then_resume(tmp_path: Path, se
     index_dir = tmp_path / "killed"
     shutil.copytree(setup.clean_few, index_dir)
     # The second batch of changed documents: old records deleted, new chunks written, new records not.
-    killed(start(setup.script, index_dir, setup.changed, "chunks.upsert:2:after"))
+    killed(start(setup.script, index_dir, setup.changed, "chunks.add:2:after"))
     after_kill = snapshot(setup.script, index_dir)
     assert_no_half_document(after_kill, setup.clean["few"], setup.clean["changed"])
     assert len(after_kill["documents"]) < FEW  # the batch being replaced is out until the re-run
