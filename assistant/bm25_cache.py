@@ -1,4 +1,5 @@
-"""The in-memory side of an index (its chunks, BM25, stem frequencies, vocabulary) saved next to the Chroma store,
+"""The in-memory side of an index (its chunks, BM25 over chunks and over whole documents, stem frequencies,
+vocabulary) saved next to the Chroma store,
 so a process opening a large index reads it back instead of tokenising every chunk again.
 
 At 100k chunks, rebuilding took ~75 s of a cold start (tokenising, compound splitting, bm25s indexing) and
@@ -20,7 +21,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-VERSION = 1  # bump when the cached state or the analysis that made it changes
+VERSION = 2  # bump when the cached state or the analysis that made it changes
 FOLDER = "bm25-cache"
 
 
@@ -31,6 +32,7 @@ class State:
     vocabulary: list[str]
     document_frequency: Any  # Counter[str]
     bm25: Any  # bm25s.BM25 or None
+    documents: Any  # index.DocumentBM25: BM25 over whole documents
 
 
 def state_key(generation: str, recorded: Iterable[str], chunk_ids: Iterable[str], signature: str) -> str:
@@ -39,6 +41,11 @@ def state_key(generation: str, recorded: Iterable[str], chunk_ids: Iterable[str]
         digest.update("\n".join(sorted(ids)).encode())
         digest.update(b"\n--\n")
     return digest.hexdigest()[:24]
+
+
+def has_state(index_dir: Path) -> bool:
+    """Whether a state was saved for this store (only large ones get one)."""
+    return any((index_dir / FOLDER).glob("*.pkl"))
 
 
 def load_state(index_dir: Path, key: str) -> State | None:

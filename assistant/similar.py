@@ -9,13 +9,10 @@ document rankings are fused by weighted reciprocal rank, as `retrieve.fuse_ranki
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import bm25s
-import numpy as np
 
 from .answer import Unit, split_units
 from .core import Assistant, check_question
@@ -45,7 +42,6 @@ DRAFT_COVERAGE = 0.2
 MAX_POINT_CHARS = 160  # a point's text as the draft repeats it
 MAX_DRAFT_LINES = 12
 
-_BUILD_LOCK = threading.Lock()  # one DocumentBM25 build at a time (see document_bm25)
 # "1. Wat ...? 2. Zou ...", also when the items are run together ("...?2. Zou"): a one- or two-digit
 # number and a dot after the start, a sentence end or a line break, then a capital.
 _POINT = re.compile(r"(?:^|(?<=[\s?.!:;)]))(\d{1,2})[.)]\s*(?=[A-ZÀ-Ý\"“(])", re.MULTILINE)
@@ -172,7 +168,7 @@ def rank_documents(index: Index, question: str, k: int, filters: Filters | None 
     if subject:
         tokens += index.analyzer.tokens(subject) * (SUBJECT_WEIGHT - 1)
     bm25 = [(index.chunk(i), s) for i, s in index.search_bm25(tokens, candidates, mask)]
-    whole = document_bm25(index).search(tokens, candidates, doc_ids)
+    whole = index.documents_bm25.search(tokens, candidates, doc_ids)
     vectors: list[tuple[Chunk, float]] = []
     if bm25_weight < 1.0:  # at 1.0 the vectors could not change the order: no need to embed the question
         where = {"doc_id": {"$in": sorted(doc_ids)}} if doc_ids is not None else None
@@ -193,7 +189,7 @@ def rank_documents(index: Index, question: str, k: int, filters: Filters | None 
     stems = set(tokens)
     out: list[SimilarDocument] = []
     for doc_id, score in ranked:
-        chunk = best_chunk.get(doc_id) or _first_chunk(index, doc_id)
+        chunk = best_chunk.get(doc_id) or index.first_chunk(doc_id)
         if chunk is None:
             continue
         rank = len(out) + 1
@@ -202,59 +198,6 @@ def rank_documents(index: Index, question: str, k: int, filters: Filters | None 
         if len(out) == k:
             break
     return out
-
-
-class DocumentBM25:
-    """BM25 over whole documents (title once, then every chunk's text), built from an index's chunks.
-
-    Long answers are cut into many chunks, each matching a part of a long question; over the whole document
-    the question's words add up. On dekamer 2017 Q1: grouped hit@5 0.823 -> 0.853, MRR 0.722 -> 0.753 fused
-    with the best-chunk ranking (DOCUMENT_SHARE 0.7), against the best chunk alone.
-    """
-
-    def __init__(self, index: Index) -> None:
-        tokens: dict[str, list[str]] = {}
-        for chunk in index.chunks:
-            doc = tokens.get(chunk.doc_id)
-            if doc is None:
-                doc = tokens[chunk.doc_id] = index.analyzer.tokens(chunk.title) if chunk.title else []
-            doc.extend(index.analyzer.tokens(chunk.text))
-        self.doc_ids = list(tokens)
-        self._bm25: bm25s.BM25 | None = None
-        if self.doc_ids:
-            self._bm25 = bm25s.BM25()
-            self._bm25.index(list(tokens.values()), show_progress=False)
-
-    def search(self, tokens: Sequence[str], k: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
-        if self._bm25 is None or not tokens:
-            return []
-        mask = None
-        if doc_ids is not None:
-            mask = np.array([d in doc_ids for d in self.doc_ids], dtype=np.float32)
-        scores = self._bm25.get_scores(list(tokens), weight_mask=mask)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.doc_ids[i], float(scores[i])) for i in top if scores[i] > 0]
-
-
-_DOCUMENT_BM25: dict[int, tuple[list[Chunk], DocumentBM25]] = {}
-
-
-def document_bm25(index: Index) -> DocumentBM25:
-    """The index's DocumentBM25, built on first use and again after the index's chunks change (a refresh
-    replaces the list). About 1 s for 1,000 chunks."""
-    with _BUILD_LOCK:
-        held = _DOCUMENT_BM25.get(id(index))
-        if held is None or held[0] is not index.chunks:
-            held = (index.chunks, DocumentBM25(index))
-            _DOCUMENT_BM25.clear()  # one index a process, in practice; never a stale one
-            _DOCUMENT_BM25[id(index)] = held
-        return held[1]
-
-
-def _first_chunk(index: Index, doc_id: str) -> Chunk | None:
-    return next((c for c in index.chunks if c.doc_id == doc_id), None)
 
 
 def subject_line(question: str) -> str:

@@ -31,6 +31,9 @@ def test_a_reopened_index_reads_the_cache_and_finds_the_same(build_assistant: Bu
     assert [c.id for c in reopened.index.chunks] == [c.id for c in first.index.chunks]
     assert reopened.index.document_frequency == first.index.document_frequency
     assert _search(reopened) == _search(first)
+    tokens = first.index.analyzer.query_tokens(QUESTION)
+    assert reopened.index.documents_bm25.search(tokens, 10) == first.index.documents_bm25.search(tokens, 10) != []
+    assert reopened.index.agencies() == first.index.agencies() != {}
     assert reopened.index.analyzer.decompounder.split("klanttevredenheid") == ("klant", "tevredenheid")
     assert list((tmp_path / "index" / FOLDER).glob("*.pkl")) == [cached]
 

@@ -266,3 +266,30 @@ def test_vector_search_finds_a_chunk_by_its_own_text_first(build_assistant, fake
     assert {index.chunk(i).doc_id for i, _ in index.search_vectors(fake_embedder.embed_query(target.text), 5, where)} \
         == {"kg-klantentevredenheidsmeting"}
 
+
+
+def test_the_whole_document_bm25_holds_each_title_once_and_every_chunks_text(build_assistant) -> None:
+    """Built from the chunks' tokens at refresh, it equals BM25 over each document tokenised anew: its title,
+    then the text of every chunk."""
+    import bm25s
+
+    index = build_assistant([CORPUS, DATA]).index
+    documents: dict[str, list[str]] = {}
+    for chunk in index.chunks:
+        if chunk.doc_id not in documents:
+            documents[chunk.doc_id] = index.analyzer.tokens(chunk.title)
+        documents[chunk.doc_id].extend(index.analyzer.tokens(chunk.text))
+    expected = bm25s.BM25()
+    expected.index(list(documents.values()), show_progress=False)
+    assert index.documents_bm25.doc_ids == list(documents) == index.document_ids()
+    for question in ["Hoe meet Kind en Gezin de klanttevredenheid?", "wachttijden opleidingen VDAB", "websurvey"]:
+        tokens = index.analyzer.query_tokens(question)
+        scores = expected.get_scores(tokens)
+        found = index.documents_bm25.search(tokens, 5)
+        assert found
+        best = [round(float(s), 5) for s in sorted(scores, reverse=True)[:5] if s > 0]
+        assert [round(s, 5) for _, s in found] == best
+        assert all(abs(scores[list(documents).index(d)] - s) < 1e-5 for d, s in found)
+    assert [index.first_chunk(d).id for d in documents] == [  # type: ignore[union-attr]
+        next(c.id for c in index.chunks if c.doc_id == d) for d in documents]
+    assert index.first_chunk("geen-document") is None
