@@ -57,6 +57,12 @@ _GENERIC_FOR_LISTS = ("agentschap", "agentschappen", "departement", "departement
                       "organisatie", "organisaties", "verschillende", "diensten", "agency", "agencies",
                       "department", "departments", "different", "vergelijk", "vergelijking", "vergelijken",
                       "compare", "comparison", "verschil", "verschillen", "elk", "elke", "each", "alle")
+# Verbs that say little of what a question is about ("Which agencies use web surveys?"): however rare in the
+# documents, they weigh half an average idea, so a sentence that only shares the verb and a broader word
+# ("gebruikt ... enquêtes") does not pass for one about the subject.
+_LIGHT_VERBS = ("gebruiken", "gebruikt", "gebruik", "hanteren", "hanteert", "toepassen", "past", "inzetten",
+                "zet", "doen", "doet", "maken", "maakt", "hebben", "heeft", "use", "uses", "using", "used",
+                "apply", "applies", "employ", "employs", "do", "does", "make", "makes", "have", "has")
 _ANAPHOR = re.compile(r"^(deze|dit|die|dat|daarbij|hierbij|daarnaast|bovendien|ook|zo|er)\b", re.I)
 
 
@@ -149,12 +155,16 @@ class ExtractiveAnswerer:
         if not intent.about_question:
             # The question side of a document says what a member asked, not what is so.
             units = [u for u in units if u.passage.chunk.section != "question"] or units
+        # A question that names an organisation or a person is answered from passages about it: another
+        # agency's respondents are no answer to a question about WSE's.
+        candidates = [u for u in units if all(name_is_mentioned(n, _haystack(u.passage)) for n in intent.names)]
         scored = [(self._score(u, weights, intent, question, _neighbours(u, units)), u)
-                  for u in units if _fits(u, intent) and self._counts(u, intent)]
+                  for u in candidates if _fits(u, intent) and self._counts(u, intent)]
         if not scored:
             what = {"amount": "geen bedrag", "date": "geen datum",
                     "number": f"geen aantal {intent.counted}".rstrip()}.get(intent.wants, "niets")
-            return _abstain(question, passages, f"De passages over dit onderwerp geven {what}.")
+            about = " en ".join(intent.names) if intent.names else "dit onderwerp"
+            return _abstain(question, passages, f"De passages over {about} geven {what}.")
         scored.sort(key=lambda su: (-su[0], su[1].passage.rank, su[1].position))
         score, best = scored[0]
         if _window_coverage(best, units, weights) < MIN_COVERAGE:
@@ -175,20 +185,24 @@ class ExtractiveAnswerer:
 
     def _question_weights(self, question: str, intent: Intent) -> dict[frozenset[str], float]:
         """Each idea of the question with its weight: the idf of its rarest alternative in the index.
-        An idea the index never mentions weighs half an average idea: it lowers the coverage of every
-        sentence alike, without drowning the rest."""
+        An idea the index never mentions, or a light verb ("use", "gebruiken"), weighs half an average idea:
+        it lowers the coverage of every sentence alike, without drowning the rest."""
         concepts = self.analyzer.concepts(question)
         if intent.kind in ("compare", "list"):
             generic = set(self.analyzer.tokens(" ".join(_GENERIC_FOR_LISTS)))
             concepts = [c for c in concepts if not c.own <= generic]
+        light_stems = set(self.analyzer.tokens(" ".join(_LIGHT_VERBS)))
         weights: dict[frozenset[str], float] = {}
+        light: set[frozenset[str]] = set()
         for concept in concepts:
             # The word's own rarity decides its weight; a synonym only widens what counts as a match.
             known = [t for t in concept.own if self.df(t)] or [t for t in concept.stems if self.df(t)]
             weights[concept.stems] = min(self.idf(t) for t in known) if known else -1.0
-        seen = [w for w in weights.values() if w >= 0]
-        unseen_weight = 0.5 * (sum(seen) / len(seen)) if seen else 1.0
-        return {c: (w if w >= 0 else unseen_weight) for c, w in weights.items()}
+            if concept.own and concept.own <= light_stems:
+                light.add(concept.stems)
+        seen = [w for c, w in weights.items() if w >= 0 and c not in light]
+        half = 0.5 * (sum(seen) / len(seen)) if seen else 1.0
+        return {c: (half if w < 0 or (c in light and seen) else w) for c, w in weights.items()}
 
     def _score(self, unit: Unit, weights: dict[frozenset[str], float], intent: Intent, question: str,
                neighbours: tuple[Unit | None, Unit | None] = (None, None)) -> float:

@@ -151,6 +151,27 @@ def test_a_name_no_passage_mentions_is_not_answered(corpus: Corpus) -> None:
     assert "De Watergroep" in answer.text
 
 
+def test_a_question_about_one_agency_is_not_answered_from_another(corpus: Corpus) -> None:
+    # Only AWV's answer counts persons; DWV's passage is retrieved too, but says no number.
+    asked = "Hoeveel personen werden na een klacht aangeschreven door DWV?"
+    answer = corpus.answer(asked)
+    assert any(p.chunk.agency_short == "DWV" for p in answer.passages)
+    assert any("812 personen" in p.chunk.text for p in answer.passages)
+    assert not answer.answered
+    assert answer.text.startswith(f"{NOT_ANSWERED} De passages over DWV geven geen aantal personen")
+    # The same question about AWV is answered from AWV's passage.
+    answered = corpus.answer(asked.replace("DWV", "AWV"))
+    assert answered.answered and "812 personen" in answered.text
+
+
+def test_sharing_only_the_verb_does_not_put_an_agency_on_a_list() -> None:
+    # "gebruikt" is rarer in these documents than "enquête", but it says nothing about what is used.
+    extra = DWV.replace("id: dwv", "id: dwv2").replace("focusgroepen bij schippers", "webenquêtes bij schippers")
+    answer = Corpus(AWV, extra).answer("Welke agentschappen gebruiken webenquêtes?")
+    assert answer.answered
+    assert [row["agency_short"] for row in answer.comparison] == ["DWV"]
+
+
 def test_a_count_of_something_else_is_not_an_answer(corpus: Corpus) -> None:
     # 4.210 counts persons, not employees: the answerer must not offer it as a number of employees.
     answer = corpus.answer("Hoeveel medewerkers telt het Agentschap Wegen en Verkeer?")
