@@ -278,6 +278,13 @@ class ExtractiveAnswerer:
                 return concepts[stems].word if stems in concepts else ""
         return ""
 
+    def _unsaid(self, unit: Unit, weights: dict[frozenset[str], float], question: str) -> str:
+        """" (deze passage noemt «methode» niet)": the question's weightiest words the unit does not cover."""
+        words = {c.stems: c.word for c in self.analyzer.concepts(question) if c.word}
+        missing = sorted((w, stems) for stems, w in weights.items() if stems.isdisjoint(unit.stems) and stems in words)
+        named = [f"«{words[stems]}»" for _, stems in reversed(missing[-2:])]
+        return f" (deze passage noemt {' en '.join(named)} niet)" if named else ""
+
     def _counts(self, unit: Unit, intent: Intent) -> bool:
         """For "Hoeveel X ...?": a number in the sentence counts X when X follows it within a few words
         ("180 experten"), or X stands before it in a clause that introduces it ("medewerkers: 1.203"),
@@ -354,18 +361,23 @@ class ExtractiveAnswerer:
             coverage = _coverage(unit, weights)
             if intent.kind == "list" and (coverage < LIST_COVERAGE or score < LIST_RELATIVE * top):
                 continue
+            note = ""
             if intent.kind == "compare" and coverage < MIN_COVERAGE / 2:
-                continue
+                if coverage == 0:
+                    continue
+                # Asked to compare every agency: one whose passages are on the subject but miss the question's
+                # main word still gets its line, marked, rather than silently left out.
+                note = self._unsaid(unit, weights, question)
             units_for_line = self._expand(unit, units, weights)
             if intent.kind == "compare":
                 units_for_line += self._second_passage(unit, units, weights, intent, question)
             chosen.extend(units_for_line)
             rendered = _render(units_for_line)
-            lines.append(f"- {_agency_label(unit.passage)}: {rendered}")
+            lines.append(f"- {_agency_label(unit.passage)}: {rendered}{note}")
             rows.append({
                 "agency": unit.passage.chunk.agency,
                 "agency_short": unit.passage.chunk.agency_short,
-                "method": rendered,
+                "method": rendered + note,  # the table of the export shows the mark too
                 "key_figure": _key_figure(units_for_line),
                 "citations": sorted({u.passage.rank for u in units_for_line}),
             })

@@ -13,6 +13,7 @@ member sent to several ministers counts too (about one question in ten is such a
     .venv/bin/python benchmarks/dekamer.py --embedding-backend onnx
     .venv/bin/python benchmarks/dekamer.py --since 2017-03-01 --embedding-model models/tuned-...   # tuned: March only
     .venv/bin/python benchmarks/dekamer.py --tuned models/tuned-...   # base and tuned side by side, on March
+    .venv/bin/python benchmarks/dekamer.py --ask-path                 # documents as `ask` retrieves them
 
 The index is built once in --index (default /tmp/dekamer-index-<configuration>) and reused: the first run
 embeds ~8,600 chunks (about 6 min with torch on 2 idle cores).
@@ -37,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.core import Assistant  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from assistant.retrieve import retrieve  # noqa: E402
 from assistant.similar import rank_documents  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "dekamer-2017" / "dekamer-2017-q1.jsonl"
@@ -151,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="compare the base model with this tuned one (made by tune-embeddings --until 2017-03-01) "
                              "on the records since --since (default 2017-03-01), at each of --weights")
     parser.add_argument("--weights", default="1.0,0.8,0.5,0.0", help="BM25 weights for --tuned")
+    parser.add_argument("--ask-path", action="store_true",
+                        help="rank documents by the passages `ask` answers from (20 chunks, BM25 and vectors at the "
+                             "bm25_weight setting) instead of by `similar`")
     args = parser.parse_args(argv)
     if args.tuned:
         return compare_tuned(args)
@@ -164,13 +169,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     loaded = time.perf_counter() - started
     asked = questions(records, args.sample, args.seed)
     weight = args.bm25_weight
-    ranked, seconds = run(assistant, asked, weighted_ranker(weight))
+    ranker = ask_path_ranker(weight) if args.ask_path else weighted_ranker(weight)
+    ranked, seconds = run(assistant, asked, ranker)
     copies = sum(len(q.group) > 1 for q in asked)
     print(f"dekamer {args.since or 'start'}..{args.until or 'end'}: {len(records)} answers, {len(assistant.index)} "
           f"chunks; {len(asked)} questions (seed {args.seed}), {copies} with copies to other ministers")
-    print(f"configuration: model {settings.embedding_model}, backend {settings.embedding_backend}, "
-          f"bm25 weight {weight if weight is not None else settings.similar_bm25_weight}; index {index_dir} "
-          f"(opened in {loaded:.1f} s)")
+    default_weight = settings.bm25_weight if args.ask_path else settings.similar_bm25_weight
+    print(f"configuration: {'ask path' if args.ask_path else 'similar'}, model {settings.embedding_model}, backend "
+          f"{settings.embedding_backend}, bm25 weight {weight if weight is not None else default_weight}, rank-fusion "
+          f"constant {settings.rrf_k}; index {index_dir} (opened in {loaded:.1f} s)")
     print(f"strict : {score(ranked, asked, grouped=False).line()}")
     print(f"grouped: {score(ranked, asked, grouped=True).line()}")
     print(f"time a question: {timing(seconds)}")
@@ -180,6 +187,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def weighted_ranker(weight: float | None) -> Callable[[Assistant, str], list[str]]:
     def ranker(a: Assistant, text: str) -> list[str]:
         return [d.doc_id for d in rank_documents(a.index, text, DEPTH, bm25_weight=weight)]
+    return ranker
+
+
+def ask_path_ranker(weight: float | None) -> Callable[[Assistant, str], list[str]]:
+    """Documents in the order of their first passage among the 20 that `ask` retrieves."""
+    def ranker(a: Assistant, text: str) -> list[str]:
+        return list(dict.fromkeys(p.chunk.doc_id for p in retrieve(a.index, text, 20, bm25_weight=weight)))
     return ranker
 
 

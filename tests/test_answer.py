@@ -221,6 +221,38 @@ def test_a_comparison_has_one_cited_line_per_agency(corpus: Corpus) -> None:
         assert row["citations"] and all(f"[{n}]" in row["method"] for n in row["citations"])
 
 
+VMM = """---
+id: vmm
+title: "Vlaamse Milieumaatschappij (VMM) - Tevredenheid"
+agency: Vlaamse Milieumaatschappij
+agency_short: VMM
+---
+## Vraag
+
+Hoe meet de VMM de tevredenheid?
+
+## Antwoord
+
+De VMM meet de tevredenheid van bedrijven jaarlijks; als methode dient een online enquête.
+"""
+
+
+def test_a_comparison_keeps_an_agency_whose_passage_misses_the_main_word_and_says_so() -> None:
+    # Where every document speaks of measuring and surveys, "methode" is the word that weighs.
+    others = [VMM.replace("VMM", f"X{n}").replace("vmm", f"x{n}").replace("; als methode dient", ", met")
+              for n in range(4)]
+    answer = Corpus(AWV, DWV, VMM, *others).answer("Vergelijk de meetmethode van elk agentschap.")
+    assert answer.answered
+    assert {"AWV", "VMM"} <= {row["agency_short"] for row in answer.comparison}
+    lines = {line.split(":")[0]: line for line in answer.text.split("\n")}
+    assert re.search(r"\[\d+\]\.$", lines["- Vlaamse Milieumaatschappij (VMM)"])
+    assert lines["- Agentschap Wegen en Verkeer (AWV)"] == (
+        "- Agentschap Wegen en Verkeer (AWV): Het agentschap gebruikt telefonische enquêtes bij weggebruikers [3]."
+        " (deze passage noemt «methode» niet)")
+    row = next(row for row in answer.comparison if row["agency_short"] == "AWV")
+    assert str(row["method"]).endswith("[3]. (deze passage noemt «methode» niet)")
+
+
 def test_every_citation_points_at_a_passage_that_holds_the_sentence(corpus: Corpus) -> None:
     for question in ("Hoeveel personen werden na een melding aangeschreven?",
                      "Wie neemt de enquêtes af?", "Hoe peilt de dienst de tevredenheid?"):
