@@ -33,6 +33,7 @@ LIST_RELATIVE = 0.6
 # A neighbouring sentence joins the answer when it adds this share of the question's weight.
 NEIGHBOUR_GAIN = 0.1
 MAX_BULLETS = 8
+ANAPHOR_BACK = 2  # sentences an answer reaches back for what its first sentence refers to
 # A question hinges on its most specific word when that word carries this share of its weight:
 # "Wat is de responsgraad van de bevraging?" is about the response rate, not about surveys.
 CORE_SHARE = 0.35
@@ -247,6 +248,15 @@ class ExtractiveAnswerer:
                 if gain >= NEIGHBOUR_GAIN or anaphor:
                     chosen.append(same[i])
                     covered |= same[i].stems
+        # A sentence that leans on the one before ("Ook dit is ...", "Die feedback ...") brings it along, up to two
+        # back: quoted alone, "dit" would point at nothing.
+        first = min(chosen, key=lambda u: u.position)
+        for _ in range(ANAPHOR_BACK):
+            i = first.position - 1
+            if i < 0 or same[i].bullet or same[i] in chosen or not _ANAPHOR.match(first.text):
+                break
+            first = same[i]
+            chosen.append(first)
         chosen.sort(key=lambda u: u.position)
         last = chosen[-1]
         if last.text.endswith(":"):

@@ -172,6 +172,21 @@ def test_sharing_only_the_verb_does_not_put_an_agency_on_a_list() -> None:
     assert [row["agency_short"] for row in answer.comparison] == ["DWV"]
 
 
+def test_a_sentence_that_leans_on_the_one_before_brings_it_along() -> None:
+    doc = """---
+id: zorg
+title: "Zorginspectie - Tevredenheid"
+agency: Zorginspectie
+---
+## Antwoord
+
+Na elk bezoek krijgt de voorziening een korte vragenlijst. Dit is de enige meting van de tevredenheid.
+"""
+    answer = Corpus(doc, AWV).answer("Hoe wordt de tevredenheid gemeten?")
+    assert answer.text == ("Na elk bezoek krijgt de voorziening een korte vragenlijst. "
+                           "Dit is de enige meting van de tevredenheid [1].")
+
+
 def test_a_count_of_something_else_is_not_an_answer(corpus: Corpus) -> None:
     # 4.210 counts persons, not employees: the answerer must not offer it as a number of employees.
     answer = corpus.answer("Hoeveel medewerkers telt het Agentschap Wegen en Verkeer?")
