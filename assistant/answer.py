@@ -139,7 +139,8 @@ class ExtractiveAnswerer:
         passages = list(passages)
         if not passages:
             return _abstain(question, passages, "Er zijn geen passages gevonden.")
-        missing = [n for n in intent.names if not any(name_is_mentioned(n, _haystack(p)) for p in passages)]
+        mentions = {p.chunk.id: {n for n in intent.names if name_is_mentioned(n, _haystack(p))} for p in passages}
+        missing = [n for n in intent.names if not any(n in named for named in mentions.values())]
         if missing:
             return _abstain(question, passages, f"Geen enkele passage noemt {', '.join(missing)}.")
         weights = self._question_weights(question, intent)
@@ -158,7 +159,7 @@ class ExtractiveAnswerer:
             units = [u for u in units if u.passage.chunk.section != "question"] or units
         # A question that names an organisation or a person is answered from passages about it: another
         # agency's respondents are no answer to a question about WSE's.
-        candidates = [u for u in units if all(name_is_mentioned(n, _haystack(u.passage)) for n in intent.names)]
+        candidates = [u for u in units if len(mentions[u.passage.chunk.id]) == len(intent.names)]
         scored = [(self._score(u, weights, intent, question, _neighbours(u, units)), u)
                   for u in candidates if _fits(u, intent) and self._counts(u, intent)]
         if not scored:

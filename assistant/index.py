@@ -311,10 +311,7 @@ class Index:
         if self._bm25 is None or not tokens:
             return []
         scores = self._bm25.get_scores(list(tokens), weight_mask=mask)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.chunks[i].id, float(scores[i])) for i in top if scores[i] > 0]
+        return [(self.chunks[i].id, float(scores[i])) for i in _top(scores, k)]
 
     def search_vectors(self, vector: Sequence[float], k: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
         """Top chunk ids by cosine similarity."""
@@ -439,7 +436,7 @@ class Index:
         for i in range(0, len(new), size):
             batch = new[i:i + size]
             self._chunks.add(ids=[c.id for c in batch], embeddings=vectors[i:i + size],
-                             documents=[c.text for c in batch], metadatas=[_chunk_metadata(c) for c in batch])
+                             documents=[c.text for c in batch], metadatas=[now[c.id][1] for c in batch])
         # Written last: a document whose record is stored has all its chunks.
         records = [p.doc for p in pending]
         self._documents.upsert(
@@ -498,10 +495,15 @@ class DocumentBM25:
         if doc_ids is not None:
             mask = np.array([d in doc_ids for d in self.doc_ids], dtype=np.float32)
         scores = self._bm25.get_scores(list(tokens), weight_mask=mask)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.doc_ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        return [(self.doc_ids[i], float(scores[i])) for i in _top(scores, k)]
+
+
+def _top(scores: np.ndarray, k: int) -> list[int]:
+    """Positions of the k highest positive scores, best first (ties in position order)."""
+    k = min(k, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [int(i) for i in top if scores[i] > 0]
 
 
 def document_hash(doc: Document, settings: Settings) -> str:
