@@ -1,7 +1,7 @@
 """Start the chat: `python app.py [--port N] [--index DIR]`, the same as `python -m assistant serve`."""
 import sys
 
-from assistant.cli import main
+from assistant.apps.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main(["serve", *sys.argv[1:]]))

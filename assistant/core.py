@@ -10,12 +10,12 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .answer import Answerer, ExtractiveAnswerer
+from .answer.extractive import Answerer, ExtractiveAnswerer
+from .answer.question import analyze_question
 from .errors import AssistantError, InputError
-from .index import Index, open_client
-from .ingest import Failure, FileResult, IngestResult, Progress, ingest_paths
-from .question import analyze_question
-from .retrieve import per_agency, rerank, resolve_filters, retrieve
+from .ingest.pipeline import Failure, FileResult, IngestResult, Progress, ingest_paths
+from .search.index import Index, open_client
+from .search.retrieve import per_agency, rerank, resolve_filters, retrieve
 from .settings import Settings
 from .types import Answer, Citation, Passage
 
@@ -36,7 +36,7 @@ class Assistant:
         if self.answerer is None:
             self.answerer = ExtractiveAnswerer(self.index.analyzer, self.index.idf, self.index.df)
             if self.settings.llm:  # the model writes, checked against the passages; extractive is its fallback
-                from .llm import GenerativeAnswerer
+                from .answer.generative import GenerativeAnswerer
 
                 self.answerer = GenerativeAnswerer.from_settings(self.settings, fallback=self.answerer)
 
@@ -146,7 +146,7 @@ def cited_first(answer: Answer) -> Answer:
 
 
 def _load_embedder(settings: Settings) -> Embeddings:
-    from .embed import load_embedder
+    from .search.embed import load_embedder
 
     return load_embedder(settings.embedding_model, settings.batch_size, settings.embedding_backend,
                          settings.onnx_cache_dir)

@@ -13,13 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-
-from .answer import Unit, split_units
+from .answer.extractive import Unit, split_units
 from .core import Assistant, check_question
 from .errors import InputError
-from .index import Index
-from .retrieve import Filters, fuse_rankings, resolve_filters
-from .text import is_english, words
+from .search.index import Index
+from .search.retrieve import Filters, fuse_rankings, resolve_filters
+from .search.text import is_english, words
 from .types import Chunk, Passage
 
 # Chunks each retriever hands to the document ranking. A long answer has a dozen chunks, so 300 chunks

@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.core import Assistant  # noqa: E402
+from assistant.search.retrieve import retrieve  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from assistant.retrieve import retrieve  # noqa: E402
 from assistant.similar import rank_documents  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "dekamer-2017" / "dekamer-2017-q1.jsonl"

@@ -60,10 +60,10 @@ def main() -> int:
     parser.add_argument("--backend", choices=["torch", "onnx"], help="embedding backend (default: the setting)")
     args = parser.parse_args()
 
-    from assistant.chunk import split_into_chunks
     from assistant.core import Assistant
-    from assistant.load import load_file
-    from assistant.embed import load_embedder
+    from assistant.ingest.chunk import split_into_chunks
+    from assistant.ingest.load import load_file
+    from assistant.search.embed import load_embedder
     from assistant.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:

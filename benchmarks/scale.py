@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from langchain_core.embeddings import Embeddings  # noqa: E402
 
-from assistant.chunk import split_into_chunks  # noqa: E402
-from assistant.load import record_to_document  # noqa: E402
+from assistant.ingest.chunk import split_into_chunks  # noqa: E402
+from assistant.ingest.load import record_to_document  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "dekamer-2017" / "dekamer-2017-q1.jsonl"
@@ -98,7 +98,7 @@ def stored_vectors(index_dir: Path) -> dict[str, list[float]]:
 
 def build(size: int, settings: Settings, known: dict[str, list[float]]) -> dict[str, object]:
     from assistant.core import Assistant
-    from assistant.embed import load_embedder
+    from assistant.search.embed import load_embedder
 
     folder = WORK / f"index-{size}"
     records = records_for(size, answer_records(), settings)
@@ -141,7 +141,7 @@ def probe(index_dir: Path, n: int, backend: str) -> dict[str, object]:
     """In this (fresh) process: open the index, time retrieval alone and whole asks, report memory."""
     started = time.perf_counter()
     from assistant.core import Assistant
-    from assistant.retrieve import retrieve
+    from assistant.search.retrieve import retrieve
 
     settings = Settings.from_env(index_dir=index_dir, embedding_backend=backend)
     assistant = Assistant.open(settings)
@@ -178,7 +178,7 @@ def _disk_mb(folder: Path) -> float:
 
 def embedding_rates(settings: Settings, texts: list[str]) -> dict[str, float]:
     """Chunks/s of the model alone, torch and ONNX, over the same real chunks."""
-    from assistant.embed import load_embedder
+    from assistant.search.embed import load_embedder
 
     rates = {}
     for backend in ("torch", "onnx"):

@@ -14,9 +14,9 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from assistant.chunk import split_into_chunks
-from assistant.load import record_to_document
-from assistant.text import Analyzer, words
+from assistant.ingest.chunk import split_into_chunks
+from assistant.ingest.load import record_to_document
+from assistant.search.text import Analyzer, words
 
 DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared/corpora/dekamer-2017/dekamer-2017-q1.jsonl"
 

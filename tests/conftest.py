@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 from langchain_core.embeddings import Embeddings
+from support import CORPUS, DATA, ROOT, BuildAssistant, HashEmbedder, open_assistant  # noqa: F401
 
 from assistant.core import Assistant
 from assistant.settings import BUNDLED_MODEL
-
-from support import CORPUS, DATA, ROOT, BuildAssistant, HashEmbedder, open_assistant  # noqa: F401
 
 
 @pytest.fixture
@@ -22,7 +21,7 @@ def fake_embedder() -> HashEmbedder:
 @pytest.fixture(scope="session")
 def real_embedder() -> Embeddings:
     """The bundled all-MiniLM-L6-v2, loaded once per session (about 10 s)."""
-    from assistant.embed import load_embedder
+    from assistant.search.embed import load_embedder
 
     return load_embedder(BUNDLED_MODEL)
 

@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from assistant.answer import NOT_ANSWERED, ExtractiveAnswerer, parse_citations, split_units
-from assistant.chunk import split_into_chunks
-from assistant.load import parse_text_document
-from assistant.question import analyze_question
-from assistant.text import Analyzer, words
+from assistant.answer.extractive import NOT_ANSWERED, ExtractiveAnswerer, parse_citations, split_units
+from assistant.answer.question import analyze_question
+from assistant.ingest.chunk import split_into_chunks
+from assistant.ingest.load import parse_text_document
+from assistant.search.text import Analyzer, words
 from assistant.types import Answer, Passage
 
 AWV = """---

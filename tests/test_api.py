@@ -18,10 +18,10 @@ from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 from support import free_port
 
-from assistant.api import create_app
+from assistant.apps.api import create_app
+from assistant.apps.chat import Chat, open_chat, web_app
 from assistant.core import Assistant
 from assistant.settings import Settings
-from assistant.ui import Chat, open_chat, web_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from assistant import index as index_module
-from assistant.bm25_cache import FOLDER
-from assistant.core import Assistant
 from support import CORPUS, DATA, BuildAssistant
+
+from assistant.core import Assistant
+from assistant.search import index as index_module
+from assistant.search.bm25_cache import FOLDER
 
 QUESTION = "Hoe meet Kind en Gezin de klanttevredenheid?"
 

@@ -21,12 +21,12 @@ import httpx
 import pytest
 import test_index
 import test_retrieve
-from support import CORPUS, DATA, HashEmbedder, free_port, open_with
 from fastapi.testclient import TestClient
 from langchain_core.embeddings import Embeddings
+from support import CORPUS, DATA, HashEmbedder, free_port, open_with
 
-from assistant.api import create_app
-from assistant.cli import main
+from assistant.apps.api import create_app
+from assistant.apps.cli import main
 from assistant.core import Assistant
 from assistant.errors import IndexMismatchError, IndexMissingError, ServerUnavailableError
 from assistant.settings import Settings

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunk import chunk_id, clean_text, split_into_chunks, split_items
-from assistant.load import load_file
+from assistant.ingest.chunk import chunk_id, clean_text, split_into_chunks, split_items
+from assistant.ingest.load import load_file
 from assistant.types import Chunk, Document, Section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,8 +270,8 @@ def test_chunk_ids_are_unique_within_the_corpus() -> None:
 _PRINT_IDS = """
 import json, sys
 from pathlib import Path
-from assistant.chunk import split_into_chunks
-from assistant.load import load_file
+from assistant.ingest.chunk import split_into_chunks
+from assistant.ingest.load import load_file
 print(json.dumps([c.id for p in sorted(Path('corpus').glob('*.md')) for c in split_into_chunks(load_file(p)[0])]))
 """
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli
-from assistant.answer import NOT_ANSWERED
+from assistant.answer.extractive import NOT_ANSWERED
+from assistant.apps import cli
 from assistant.core import Assistant, check_question
 from assistant.errors import InputError
 

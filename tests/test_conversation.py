@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.conversation import Turn, agency_aliases, find_agency, resolve_followup
+from assistant.apps.conversation import Turn, agency_aliases, find_agency, resolve_followup
 from assistant.types import Answer
 
 AGENCIES = {

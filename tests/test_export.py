@@ -9,8 +9,8 @@ from pathlib import Path
 from docx import Document as open_docx
 from docx.oxml.ns import qn
 
-from assistant.conversation import Turn
-from assistant.export import escape_markdown, number_sources, to_docx, to_markdown, write_exports
+from assistant.apps.conversation import Turn
+from assistant.apps.export import escape_markdown, number_sources, to_docx, to_markdown, write_exports
 from assistant.types import Answer, Chunk, Citation, Passage
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import LoadError
-from assistant.formats import join_hyphenated, read_docx, read_html, read_pdf
-from assistant.load import decode_text, load_file, read_text
+from assistant.ingest.formats import join_hyphenated, read_docx, read_html, read_pdf
+from assistant.ingest.load import decode_text, load_file, read_text
 
 
 def make_pdf(pages: list[list[str]], title: str = "") -> bytes:

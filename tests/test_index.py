@@ -2,11 +2,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunk import split_into_chunks
 from assistant.core import Assistant
 from assistant.errors import IndexMismatchError, IndexMissingError, InputError
-from assistant.index import IngestReport
-from assistant.load import find_files, load_file
+from assistant.ingest.chunk import split_into_chunks
+from assistant.ingest.load import find_files, load_file
+from assistant.search.index import IngestReport
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

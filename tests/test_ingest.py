@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from test_formats import encrypt_pdf, make_pdf
 
-from assistant import cli
+from assistant.apps import cli
 from assistant.core import Assistant
-from assistant.index import document_hash
-from assistant.ingest import FileResult, Progress
+from assistant.ingest.pipeline import FileResult, Progress
+from assistant.search.index import document_hash
 from assistant.settings import Settings
 from assistant.types import Document
 
@@ -282,8 +282,8 @@ def test_left_overs_of_a_cut_off_ingest_are_unseen_and_cleaned_by_the_next_run(
     assistant.ingest([folder])
     index = assistant.index
     half = Document(id="half", text="Een half geschreven document over wegen.", title="Half")
-    from assistant.chunk import split_into_chunks
-    from assistant.index import _chunk_metadata
+    from assistant.ingest.chunk import split_into_chunks
+    from assistant.search.index import _chunk_metadata
 
     chunks = split_into_chunks(half)
     index._chunks.upsert(ids=[c.id for c in chunks], documents=[c.text for c in chunks],

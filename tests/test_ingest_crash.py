@@ -18,7 +18,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import Any
 
 import pytest
@@ -32,7 +31,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from assistant.cli import IngestReporter
+from assistant.apps.cli import IngestReporter
 from assistant.core import Assistant
 from assistant.settings import Settings
 

@@ -11,11 +11,9 @@ from pathlib import Path
 import pytest
 from fake_openai import FakeModelServer, Prompt, Reply
 
-from assistant import prompts
-from assistant.answer import NOT_ANSWERED, ExtractiveAnswerer
-from assistant.core import Assistant
-from assistant.errors import ModelError, SettingsError
-from assistant.llm import (
+from assistant.answer import prompts
+from assistant.answer.extractive import NOT_ANSWERED, ExtractiveAnswerer
+from assistant.answer.generative import (
     GenerativeAnswerer,
     build_messages,
     check_reply,
@@ -24,6 +22,8 @@ from assistant.llm import (
     split_reply,
     unsupported_figures,
 )
+from assistant.core import Assistant
+from assistant.errors import ModelError, SettingsError
 from assistant.settings import Settings
 from assistant.types import Chunk, Passage
 
@@ -359,7 +359,7 @@ def test_the_answerer_checks_its_arguments() -> None:
 
 @pytest.mark.slow
 def test_the_cli_asks_the_model(corpus_assistant: Assistant, capsys, monkeypatch) -> None:
-    from assistant.cli import main
+    from assistant.apps.cli import main
 
     with FakeModelServer() as running:
         running.script(cite("Na de test MO werden 6.133 personen aangeschreven [{n}].", "6.133"))

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InputError, LoadError
-from assistant.load import find_files, load_file, read_documents, record_to_document, split_sections
+from assistant.ingest.load import find_files, load_file, read_documents, record_to_document, split_sections
 from assistant.types import Document, Section
 
 ROOT = Path(__file__).resolve().parent.parent

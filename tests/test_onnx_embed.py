@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from assistant.embed import load_embedder, model_path
 from assistant.errors import SettingsError
-from assistant.onnx_embed import MODEL_FILE, OnnxEmbeddings, cache_key, load_onnx_embedder, quantized_model
+from assistant.search.embed import load_embedder, model_path
+from assistant.search.onnx_embed import MODEL_FILE, OnnxEmbeddings, cache_key, load_onnx_embedder, quantized_model
 from assistant.settings import BUNDLED_MODEL, Settings
 
 TEXTS = [

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.question import analyze_question, counted_noun, name_is_mentioned, named_entities
+from assistant.answer.question import analyze_question, counted_noun, name_is_mentioned, named_entities
 
 
 @pytest.mark.parametrize(("question", "kind"), [

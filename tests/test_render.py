@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.render import (
+from assistant.apps.render import (
     link_citations,
     parse_citation_target,
     passage_in_context,

@@ -4,7 +4,7 @@ import pytest
 
 from assistant.core import Assistant
 from assistant.errors import InputError
-from assistant.retrieve import Filters, fuse_rankings, resolve_filters, retrieve
+from assistant.search.retrieve import Filters, fuse_rankings, resolve_filters, retrieve
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -201,7 +201,7 @@ def test_ask_applies_the_filters_and_says_so(corpus_assistant: Assistant) -> Non
 
 
 def test_the_hybrid_search_is_a_langchain_retriever(build_assistant) -> None:
-    from assistant.retrieve import Filters, HybridRetriever, retrieve
+    from assistant.search.retrieve import Filters, HybridRetriever, retrieve
 
     assistant = build_assistant([Path(__file__).resolve().parent.parent / "corpus"])
     question = "Welke software gebruikt het agentschap voor de bevragingen?"

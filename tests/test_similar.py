@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from support import CORPUS, BuildAssistant
 
-from assistant import cli
+from assistant.apps import cli
 from assistant.core import Assistant
 from assistant.errors import InputError
 from assistant.similar import (
@@ -117,7 +117,7 @@ def test_a_filter_keeps_other_agencies_out(corpus: Assistant) -> None:
 
 
 def test_rank_documents_with_a_filter_matching_nothing_is_empty(corpus: Assistant) -> None:
-    from assistant.retrieve import Filters
+    from assistant.search.retrieve import Filters
 
     assert rank_documents(corpus.index, KG_QUESTION, 5, Filters(doc_ids=("missing",))) == []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 
-from assistant.text import fold, words
+from assistant.search.text import fold, words
 
 
 def reference_fold(text: str) -> str:

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import cli
-from assistant.embed import load_embedder
+from assistant.apps import cli
 from assistant.errors import InputError
-from assistant.tune import Pair, read_pairs, tune_embeddings
+from assistant.search.embed import load_embedder
+from assistant.search.tune import Pair, read_pairs, tune_embeddings
 
 RECORDS = [
     {"id": "q1", "date": "2017-01-04", "question": "Hoeveel treinen hadden vertraging door de staking?",

@@ -11,10 +11,10 @@ import gradio as gr
 import pytest
 from langchain_core.embeddings import Embeddings
 
+from assistant.apps.chat import STREAM_STEPS, Chat, Session, open_chat
+from assistant.apps.render import render_answer, stream_steps
 from assistant.core import Assistant
-from assistant.render import render_answer, stream_steps
 from assistant.settings import Settings
-from assistant.ui import STREAM_STEPS, Chat, Session, open_chat
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 AGII = "Hoe meet het Agentschap Integratie en Inburgering de klanttevredenheid?"

@@ -19,9 +19,9 @@ import pytest
 from langchain_core.embeddings import Embeddings
 from support import free_port
 
+from assistant.apps.chat import Chat, launch, open_chat
 from assistant.core import Assistant
 from assistant.settings import BUNDLED_MODEL, Settings
-from assistant.ui import Chat, launch, open_chat
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -79,7 +79,7 @@ def chat_embedder(request: pytest.FixtureRequest) -> Embeddings:
     try:
         return request.getfixturevalue("real_embedder")  # type: ignore[no-any-return]
     except pytest.FixtureLookupError:
-        from assistant.embed import load_embedder
+        from assistant.search.embed import load_embedder
 
         return load_embedder(BUNDLED_MODEL)
 

@@ -13,8 +13,8 @@ from docx import Document as open_docx
 from docx.oxml.ns import qn
 from playwright.sync_api import Locator, Page, expect
 
+from assistant.apps.chat import EXAMPLES
 from assistant.types import Answer
-from assistant.ui import EXAMPLES
 
 Served = Any  # conftest.Served: url, chat, app
 

@@ -9,9 +9,9 @@ import pytest
 from langchain_core.embeddings import Embeddings
 from playwright.sync_api import Page, expect
 
+from assistant.apps.chat import Chat, launch
 from assistant.core import Assistant
 from assistant.settings import Settings
-from assistant.ui import Chat, launch
 
 pytestmark = pytest.mark.browser
 

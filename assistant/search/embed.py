@@ -10,8 +10,8 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .errors import ModelNotFoundError
-from .settings import BUNDLED_MODEL
+from ..errors import ModelNotFoundError
+from ..settings import BUNDLED_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,11 @@ def load_embedder(name: str, batch_size: int = 32, backend: str = "torch",
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     if backend == "onnx":
+        from ..settings import ROOT
         from .onnx_embed import load_onnx_embedder
-        from .settings import ROOT
 
         return load_onnx_embedder(model_path(name), onnx_cache_dir or ROOT / "models" / "onnx", batch_size)
     from langchain_huggingface import HuggingFaceEmbeddings
-
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start

@@ -16,9 +16,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .question import analyze_question
-from .text import fold
-from .types import Answer
+from ..answer.question import analyze_question
+from ..search.text import fold
+from ..types import Answer
 
 # "En Kind en Gezin?", "Wat met ABB?", "And WSE?": the rest of the question is the new subject.
 _SWITCH = re.compile(

@@ -2,7 +2,7 @@
 llm.py decides what of the reply a reader sees, whatever the prompt achieved."""
 from __future__ import annotations
 
-from .answer import NOT_ANSWERED
+from .extractive import NOT_ANSWERED
 
 # What the model must say, and all it may say, when the passages do not answer; tests check for it.
 CANNOT_ANSWER = NOT_ANSWERED

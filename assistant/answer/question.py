@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .glossary import ENGLISH_TO_DUTCH
-from .text import STOPWORDS, fold
+from ..search.glossary import ENGLISH_TO_DUTCH
+from ..search.text import STOPWORDS, fold
 
 _COMPARE = re.compile(
     r"\b(vergelijk\w*|compare|comparison|contrast|verschil(len)? tussen|differences? between|"

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import LoadError
-from .types import Metadata
+from ..errors import LoadError
+from ..types import Metadata
 
 log = logging.getLogger(__name__)
 

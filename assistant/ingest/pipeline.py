@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import LoadError
-from .index import Index, IngestReport, Outcome
+from ..errors import LoadError
+from ..search.index import Index, IngestReport, Outcome
+from ..types import Document
 from .load import SourceFile, count_records, find_files, read_documents
-from .types import Document
 
 log = logging.getLogger(__name__)
 

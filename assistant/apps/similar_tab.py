@@ -10,9 +10,9 @@ from contextlib import AbstractContextManager, nullcontext
 
 import gradio as gr
 
-from .core import Assistant
-from .errors import AssistantError
-from .similar import Similar, find_similar
+from ..core import Assistant
+from ..errors import AssistantError
+from ..similar import Similar, find_similar
 
 SIMILAR_CSS = """
 #similar-resultaat table.similar { border-collapse: collapse; width: 100%; font-size: 0.92em; }

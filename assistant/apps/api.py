@@ -17,8 +17,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .core import Assistant
-from .errors import AssistantError, InputError, ModelError
+from ..core import Assistant
+from ..errors import AssistantError, InputError, ModelError
 
 # The size a request may have, whatever the assistant's own limit (settings.max_question_chars, 20,000 by
 # default: a longer question is a 400 that says so).
@@ -170,7 +170,7 @@ def create_app(assistant: Assistant | None, problem: str = "", lock: threading.L
     answerer holds it from then on (a generative one lets go of it while the model writes)."""
     lock = lock or threading.Lock()
     if assistant is not None:
-        from .llm import GenerativeAnswerer
+        from ..answer.generative import GenerativeAnswerer
 
         if isinstance(assistant.answerer, GenerativeAnswerer):
             assistant.answerer.lock = lock  # held around every ask below; released while the model writes
@@ -198,7 +198,7 @@ def create_app(assistant: Assistant | None, problem: str = "", lock: threading.L
     @app.post("/api/similar", response_model=SimilarResponse, responses=ERRORS,
               summary="Earlier documents on a question's subject, and a cited draft outline")
     def similar(request: SimilarRequest) -> dict[str, Any]:
-        from .similar import find_similar
+        from ..similar import find_similar
 
         current = opened()
         with lock:

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .chunk import split_into_chunks
-from .errors import InputError
+from ..errors import InputError
+from ..ingest.chunk import split_into_chunks
+from ..types import Document
 from .text import Analyzer
-from .types import Document
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import bm25s
@@ -32,12 +32,12 @@ import httpx
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ..errors import IndexMismatchError, IndexMissingError, ServerUnavailableError
+from ..ingest.chunk import CHUNKER_VERSION, split_into_chunks
+from ..settings import Settings, parse_chroma_url
+from ..types import Chunk, Document, Section
 from .bm25_cache import State, has_state, load_state, save_state, state_key
-from .chunk import CHUNKER_VERSION, split_into_chunks
-from .errors import IndexMismatchError, IndexMissingError, ServerUnavailableError
-from .settings import Settings, parse_chroma_url
 from .text import Analyzer, words
-from .types import Chunk, Document, Section
 
 log = logging.getLogger(__name__)
 # bm25s sets its logger to DEBUG when imported, which prints a line on every index build.

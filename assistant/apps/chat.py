@@ -22,11 +22,12 @@ from typing import Any
 
 import gradio as gr
 
+from ..core import Assistant, check_question
+from ..errors import AssistantError, IndexMismatchError, IndexMissingError, ModelNotFoundError
+from ..ingest.pipeline import FileResult
+from ..settings import Settings
 from .conversation import Turn, resolve_followup
-from .core import Assistant, check_question
-from .errors import AssistantError, IndexMismatchError, IndexMissingError, ModelNotFoundError
 from .export import write_exports
-from .ingest import FileResult
 from .render import (
     EMPTY_SOURCES,
     parse_citation_target,
@@ -37,7 +38,6 @@ from .render import (
     render_sources,
     stream_steps,
 )
-from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -399,7 +399,7 @@ class Chat:
                                 api_visibility="private")
             sources.cite(self.open_citation, session, sources, api_visibility="private",  # type: ignore[attr-defined]
                          concurrency_limit=None)
-            from .similar_ui import build_similar_tab  # the "Eerder gevraagd?" tab: similar_ui.py
+            from .similar_tab import build_similar_tab  # the "Eerder gevraagd?" tab: similar_ui.py
 
             build_similar_tab(self.assistant, self._lock, self.problem)
         return app

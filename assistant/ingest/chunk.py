@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from .types import Chunk, Document, Section
+from ..types import Chunk, Document, Section
 
 # An item label opens a line: "1-2.", "3.", "4. a)", "8. a)", or a lone "c-e)", "b)".
 # Two digits at most, so a year or an amount at a line's start is not taken for an item.

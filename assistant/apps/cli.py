@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .errors import AssistantError, InputError
-from .settings import Settings
-from .types import Answer
+from ..errors import AssistantError, InputError
+from ..settings import Settings
+from ..types import Answer
 
 if TYPE_CHECKING:
-    from .ingest import FileResult, Progress
+    from ..ingest.pipeline import FileResult, Progress
 
 log = logging.getLogger("assistant")
 
@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from .core import Assistant
+    from ..core import Assistant
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings on damaged PDFs: we report those ourselves
     assistant = Assistant.open(settings, create=True)
@@ -128,7 +128,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from .core import Assistant
+    from ..core import Assistant
 
     assistant = Assistant.open(settings)
     doc_ids = list(dict.fromkeys(args.doc_ids))
@@ -211,12 +211,12 @@ def _duration(seconds: float) -> str:
 
 
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from .core import Assistant
+    from ..core import Assistant
 
     if args.k is not None and not 1 <= args.k <= 50:
         raise InputError(f"k must be between 1 and 50, not {args.k}")
     if args.question is not None:
-        from .core import check_question
+        from ..core import check_question
 
         check_question(args.question, settings.max_question_chars)  # before seconds of model loading
     assistant = Assistant.open(settings)
@@ -241,7 +241,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .ui import serve
+    from .chat import serve
 
     serve(settings, host=args.host, port=args.port)
     return 0
@@ -267,8 +267,8 @@ def _print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
 
 
 def run_similar(args: argparse.Namespace, settings: Settings) -> int:
-    from .core import Assistant, check_question
-    from .similar import find_similar
+    from ..core import Assistant, check_question
+    from ..similar import find_similar
 
     if args.k is not None and not 1 <= args.k <= 50:
         raise InputError(f"k must be between 1 and 50, not {args.k}")
@@ -300,7 +300,7 @@ def _question_text(arg: str) -> str:
 
 def format_similar(found: Any) -> str:
     """`similar` for a reader: the documents with their best passage (matching words in **bold**), then the draft."""
-    from .similar import Similar
+    from ..similar import Similar
 
     assert isinstance(found, Similar)
     lines: list[str] = []
@@ -332,7 +332,7 @@ def _marked(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 def run_tune(args: argparse.Namespace, settings: Settings) -> int:
-    from .tune import tune_embeddings
+    from ..search.tune import tune_embeddings
 
     out = args.out or Path("models") / f"tuned-{args.records.stem}"
     report = tune_embeddings(args.records, out, base=args.embedding_model or settings.embedding_model,

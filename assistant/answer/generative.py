@@ -27,13 +27,13 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from ..errors import ModelError
+from ..search.text import fold
+from ..settings import Settings, parse_llm
+from ..types import Answer, Citation, Passage
 from . import prompts
-from .answer import Answerer
-from .errors import ModelError
+from .extractive import Answerer
 from .question import Intent, analyze_question
-from .settings import Settings, parse_llm
-from .text import fold
-from .types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
 

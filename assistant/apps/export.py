@@ -21,9 +21,9 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
+from ..types import Passage
 from .conversation import Turn
 from .render import SECTION_NAMES
-from .types import Passage
 
 TITLE = "Parlementaire vragen: gesprek met bronnen"
 _CITATION = re.compile(r"\[(\d+)\]")

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from ..search.glossary import ENGLISH_TO_DUTCH
+from ..search.text import Analyzer, fold, words
+from ..types import Answer, Citation, Passage
 from .question import Intent, analyze_question, name_is_mentioned
-from .glossary import ENGLISH_TO_DUTCH
-from .text import Analyzer, fold, words
-from .types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def split_units(passage: Passage) -> list[Unit]:
 def _table_units(passage: Passage, text: str) -> list[Unit]:
     """Rows of a table chunk: lines gathered until one ends in numbers; the lines before the first
     row are the header, the lead of every row."""
-    from .chunk import _is_numeric_row  # the chunker's own notion of a row
+    from ..ingest.chunk import _is_numeric_row  # the chunker's own notion of a row
 
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     header: list[str] = []

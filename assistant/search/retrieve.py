@@ -11,10 +11,10 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 
-from .errors import InputError
+from ..errors import InputError
+from ..types import Passage
 from .index import Index
 from .text import fold, is_english
-from .types import Passage
 
 # A passage from the question side of a written question restates what was asked; the answer side
 # says what is so. Question chunks keep this share of their fused score, so they rank below an

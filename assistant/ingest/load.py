@@ -19,9 +19,9 @@ from pathlib import Path
 import yaml
 from charset_normalizer import from_bytes
 
+from ..errors import InputError, LoadError
+from ..types import Document, Metadata, Section
 from . import formats
-from .errors import InputError, LoadError
-from .types import Document, Metadata, Section
 
 log = logging.getLogger(__name__)
 

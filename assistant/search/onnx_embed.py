@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .errors import ModelNotFoundError
+from ..errors import ModelNotFoundError
 
 log = logging.getLogger(__name__)
 

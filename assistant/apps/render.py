@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .types import Answer, Document, Passage
+from ..types import Answer, Document, Passage
 
 # Characters of document text shown before and after a cited passage: enough for the paragraphs
 # around it (a numbered item of an answer runs 300-1,500 characters), not a whole 100-page report.

@@ -1,0 +1,1 @@
+"""Question analysis and readers: passages -> a cited Answer."""

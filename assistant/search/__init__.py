@@ -1,0 +1,1 @@
+"""Text analysis, the store (Chroma + BM25), embedding backends and retrieval."""
