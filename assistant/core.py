@@ -10,7 +10,8 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .answer.extractive import Answerer, ExtractiveAnswerer
+from .answer.extractive import Answerer
+from .answer.reader import Reader
 from .answer.question import analyze_question
 from .errors import AssistantError, InputError
 from .ingest.pipeline import Failure, FileResult, IngestResult, Progress, ingest_paths
@@ -34,8 +35,8 @@ class Assistant:
 
     def __post_init__(self) -> None:
         if self.answerer is None:
-            self.answerer = ExtractiveAnswerer(self.index.analyzer, self.index.idf, self.index.df)
-            if self.settings.llm:  # the model writes, checked against the passages; extractive is its fallback
+            self.answerer = Reader(self.index.analyzer, self.index.idf, self.index.df)
+            if self.settings.llm:  # the model writes, checked against the passages; the reader is its fallback
                 from .answer.generative import GenerativeAnswerer
 
                 self.answerer = GenerativeAnswerer.from_settings(self.settings, fallback=self.answerer)

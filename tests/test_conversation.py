@@ -35,6 +35,9 @@ def turn(searched: str, typed: str | None = None) -> Turn:
     ("Vergelijk de meetmethode van elk agentschap.", "Vergelijk de meetmethode van elk agentschap."),
     ("Welke agentschappen gebruiken een webenquête?", "Welke agentschappen gebruiken een webenquête?"),
     ("Werkt De Lijn met een enquête?", "Werkt De Lijn met een enquête?"),
+    # words typed as a search of their own, no question leaning on the last one
+    ("budget digitalisering", "budget digitalisering"),
+    ("opleidingen personeel 2016", "opleidingen personeel 2016"),
 ])
 def test_follow_up_after_a_question_about_one_agency(question: str, expected: str) -> None:
     assert resolve_followup(question, [turn(AGII)], AGENCIES) == expected

@@ -188,3 +188,14 @@ def test_similar_reads_one_long_question_from_stdin(capsys: pytest.CaptureFixtur
 def test_similar_with_an_empty_question_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, err = _run(capsys, "similar", "  ", "--index", str(tmp_path / "none"))
     assert (code, out, err) == (2, "", "error: de vraag is leeg: stel een vraag\n")
+
+
+def test_a_pasted_question_longer_than_a_file_name_is_text(capsys: pytest.CaptureFixture[str],
+                                                           corpus_assistant: Assistant) -> None:
+    pasted = " ".join([KG_QUESTION.replace("\n", " ")] * 6)  # one line of thousands of characters
+    assert len(pasted) > 1000
+    code, out, err = _run(capsys, "similar", "--json", "--k", "2", pasted,
+                          "--index", str(corpus_assistant.settings.index_dir))
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data == json.loads(json.dumps(find_similar(corpus_assistant, pasted, k=2).to_json(), ensure_ascii=False))

@@ -288,14 +288,18 @@ def run_similar(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _question_text(arg: str) -> str:
-    """A QUESTION argument: the text of the file it names, or the argument itself."""
-    path = Path(arg)
+    """A QUESTION argument: the text of the file it names, or else the argument itself (a pasted question of
+    thousands of characters is text, even where it cannot be a file name)."""
     try:
-        if len(arg) < 4096 and "\n" not in arg and path.is_file():
-            return path.read_text(encoding="utf-8")
+        is_file = "\n" not in arg and Path(arg).is_file()
+    except (OSError, ValueError):  # "File name too long", a NUL byte: no file by that name
+        is_file = False
+    if not is_file:
+        return arg
+    try:
+        return Path(arg).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {arg}: {exc}") from exc
-    return arg
+        raise InputError(f"kan {arg} niet lezen: {exc}") from exc
 
 
 def format_similar(found: Any) -> str:

@@ -29,6 +29,10 @@ _SWITCH = re.compile(
 # "dit agentschap", "het departement": words that point back at the agency of the last question.
 _POINTER = re.compile(r"\b(?:dit|dat|het|deze|die|hetzelfde|datzelfde)\s+(?:agentschap|departement|entiteit)\b"
                       r"|\bthat agency\b|\bthis agency\b|\bthe agency\b", re.IGNORECASE)
+# A follow-up that leans on the last question is a question: a question mark, or a question word or verb first.
+_ASKS = re.compile(r"\?\s*$|^\s*(?:wat|welk|welke|wie|hoe|hoeveel|wanneer|waarom|waar|is|zijn|was|waren|wordt|worden|"
+                   r"werd|werden|kan|kunnen|heeft|hebben|gebruikt|gebruiken|meet|meten|what|which|who|how|when|why|"
+                   r"where|is|are|was|were|does|do|did|can|has|have)\b", re.IGNORECASE)
 _ORGANISATION_WORD = re.compile(r"^(agentschap|departement|het|de)\s+", re.IGNORECASE)
 
 
@@ -123,6 +127,8 @@ def resolve_followup(question: str, history: Sequence[Turn], agencies: Mapping[s
         return question  # across agencies, or about an organisation of its own
     agency = with_article(subject.agency)
     pointer = _POINTER.search(question)
+    if not pointer and not _ASKS.search(question):
+        return question  # a search of its own ("budget digitalisering"), not a question that leans on the last one
     if pointer:
         return question[:pointer.start()] + agency + question[pointer.end():]
     return f"{_without_end(question)} bij {agency}?"

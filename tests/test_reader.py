@@ -1,0 +1,176 @@
+"""The reader over small made-up federal answers: real chunker, real analyzer, the shipped weights, no index."""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+
+from assistant.answer.extractive import NOT_ANSWERED
+from assistant.answer.question import analyze_question
+from assistant.answer.reader import FEATURES, MAX_ANSWER_CHARS, Model, Reader, _is_proper_name, _mentions
+from assistant.ingest.chunk import split_into_chunks
+from assistant.ingest.load import parse_text_document
+from assistant.search.text import Analyzer, words
+from assistant.types import Answer, Passage
+
+FIRES = """---
+id: brand
+title: "Branden in kazernes"
+department: Binnenlandse Zaken
+---
+## Antwoord
+
+1. In 2015 rukte de brandweer 1.245 keer uit voor een brand in een Brusselse kazerne. In 2014 waren dat
+er 1.102.
+
+2. De oorzaak van de meeste branden is een defecte elektrische installatie. De gevraagde cijfers per gemeente
+vindt u in de tabel in bijlage.2016201799999-1-23-nl-fr-1
+
+3. De kazernes worden elk jaar gecontroleerd door een erkend organisme, het Keuringsbureau Noord.
+"""
+
+BIKES = """---
+id: fiets
+title: "Dienstfietsen bij de federale overheid"
+department: Mobiliteit
+---
+## Antwoord
+
+1. De federale overheid kocht in 2016 in totaal 320 dienstfietsen aan voor een bedrag van 185.000 euro.
+
+2. De fietsen worden onderhouden door de leverancier. Het contract loopt tot eind 2019.
+"""
+
+
+class Corpus:
+    """Chunks of the test documents with the idf an index would give them."""
+
+    def __init__(self, *sources: str) -> None:
+        docs = [parse_text_document(s, default_id=f"doc{i}") for i, s in enumerate(sources)]
+        self.chunks = [c for d in docs for c in split_into_chunks(d, 600, 80)]
+        self.analyzer = Analyzer("dutch", {w for c in self.chunks for w in words(c.indexed_text)})
+        self.df = Counter(t for c in self.chunks for t in set(self.analyzer.tokens(c.indexed_text)))
+
+    def idf(self, token: str) -> float:
+        n, df = len(self.chunks), self.df.get(token, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def passages(self, question: str) -> list[Passage]:
+        """Rank the chunks by shared stems (a stand-in for retrieval)."""
+        asked = set(self.analyzer.query_tokens(question))
+        ranked = sorted(self.chunks, key=lambda c: -len(asked & set(self.analyzer.tokens(c.indexed_text))))
+        return [Passage(c, 1.0 - i / 20, rank=i + 1) for i, c in enumerate(ranked[:5])]
+
+    def reader(self, model: Model | None = None) -> Reader:
+        return Reader(self.analyzer, self.idf, lambda t: self.df.get(t, 0), model=model)
+
+    def answer(self, question: str, model: Model | None = None) -> Answer:
+        return self.reader(model)(question, self.passages(question), analyze_question(question))
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return Corpus(FIRES, BIKES)
+
+
+def only(feature: str, weight: float, threshold: float = 0.5) -> Model:
+    """A model that looks at one feature: its probability is 0.5 where the feature is 0."""
+    n = len(FEATURES)
+    coef = tuple(weight if name == feature else 0.0 for name in FEATURES)
+    return Model((0.0,) * n, (1.0,) * n, coef, 0.0, threshold, close=1.01)
+
+
+def test_a_number_question_gets_the_sentence_with_its_figure(corpus: Corpus) -> None:
+    answer = corpus.answer("Hoeveel dienstfietsen kocht de federale overheid in 2016?")
+    assert answer.answered
+    assert answer.text == ("De federale overheid kocht in 2016 in totaal 320 dienstfietsen aan voor een bedrag van "
+                           "185.000 euro [1].")
+    assert [c.passage.chunk.doc_id for c in answer.citations] == ["fiets"]
+
+
+def test_the_year_asked_picks_the_sentence_that_gives_it(corpus: Corpus) -> None:
+    answer = corpus.answer("Hoe vaak rukte de brandweer in 2015 uit voor een brand in een kazerne?")
+    assert answer.answered
+    assert answer.text.startswith("In 2015 rukte de brandweer 1.245 keer uit")
+    assert len(answer.text) <= MAX_ANSWER_CHARS
+
+
+def test_a_place_no_passage_mentions_declines_with_that_reason(corpus: Corpus) -> None:
+    answer = corpus.answer("Hoeveel dienstfietsen kocht de stad Hasselt in 2016?")
+    assert not answer.answered
+    assert answer.text == f"{NOT_ANSWERED} Geen enkele passage noemt Hasselt."
+
+
+@pytest.mark.parametrize("name, haystack", [
+    ("Brusselse", "een kazerne in Brussel"),  # the adjective of a place mentions the place
+    ("Belgische", "de gevangenissen van België"),
+    ("Waals-Brabantse", "het vredegerecht in Waals-Brabant"),
+])
+def test_a_name_is_mentioned_in_another_form(name: str, haystack: str) -> None:
+    assert _mentions(name, haystack)
+
+
+def test_a_name_of_several_words_is_not_mentioned_by_one_of_them_glued_to_another() -> None:
+    assert not _mentions("De Lijn", "de klantenlijn K&G-Lijn")
+
+
+@pytest.mark.parametrize("name, proper", [
+    ("P- en R-parkings", False),  # a hyphenated coordination is no name
+    ("vitamine D-preparaat", False),
+    ("Waalse", False),  # an adjective: said as "Wallonië" too
+    ("Hasselt", True),
+    ("RIZIV", True),
+])
+def test_which_names_may_decline_a_question(name: str, proper: bool) -> None:
+    assert _is_proper_name(name) is proper
+
+
+def test_an_english_question_is_not_declined_for_an_english_name(corpus: Corpus) -> None:
+    reader = corpus.reader()
+    question = "How many bicycles did the Federal Government buy in 2016?"
+    assert reader.gate(question, corpus.passages(question), analyze_question(question)) is None
+
+
+def test_a_table_left_out_of_the_text_is_no_figure(corpus: Corpus) -> None:
+    question = "Hoeveel branden waren er per gemeente?"
+    candidates = corpus.reader().candidates(question, corpus.passages(question), analyze_question(question))
+    pointer = next(c for c in candidates if "bijlage" in c.unit.text)
+    features = dict(zip(FEATURES, pointer.features))
+    assert (features["type_fit"], features["points_elsewhere"], features["figure_near_match"]) == (0.0, 1.0, 0.0)
+
+
+def test_below_the_threshold_it_declines_and_says_which_year_is_missing(corpus: Corpus) -> None:
+    answer = corpus.answer("Hoeveel dienstfietsen kocht de federale overheid in 2013?",
+                           model=only("years_in_passage", 5.0, threshold=0.9))
+    assert not answer.answered
+    assert answer.text == f"{NOT_ANSWERED} Geen passage geeft cijfers voor 2013."
+
+
+def test_below_the_threshold_it_declines_when_no_sentence_holds_the_kind_of_answer() -> None:
+    answer = Corpus(FIRES).answer("Welk bedrag kostte het onderhoud van de kazernes?", model=only("type_fit", 5.0, 0.9))
+    assert not answer.answered
+    assert answer.text == f"{NOT_ANSWERED} De passages geven geen bedrag voor wat gevraagd wordt."
+
+
+def test_two_close_candidates_from_different_passages_are_both_cited(corpus: Corpus) -> None:
+    question = "Hoeveel keer rukte de brandweer uit en hoeveel dienstfietsen werden er gekocht?"
+    model = replace(only("type_fit", 2.0, threshold=0.5), close=0.9)
+    answer = corpus.answer(question, model=model)
+    assert answer.answered
+    assert [c.n for c in answer.citations] == [1, 2]
+    assert answer.text.count("[1]") == 1 and answer.text.count("[2]") == 1
+
+
+def test_an_answer_never_passes_the_limit(corpus: Corpus) -> None:
+    for question in ("Wat is de oorzaak van de branden?", "Tot wanneer loopt het contract van de fietsen?",
+                     "Wie controleert de kazernes?"):
+        answer = corpus.answer(question)
+        assert len(answer.text) <= MAX_ANSWER_CHARS, question
+
+
+def test_the_shipped_model_was_fit_on_the_features_the_reader_computes() -> None:
+    model = Model.load()
+    assert len(model.coef) == len(model.mean) == len(model.scale) == len(FEATURES)
+    assert 0.0 < model.threshold < 1.0
