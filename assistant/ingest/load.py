@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from charset_normalizer import from_bytes
 
+from ..dates import DUTCH_MONTH_NUMBERS, DUTCH_MONTHS, month_pattern
 from ..errors import InputError, LoadError
 from ..types import Document, Metadata, Section
 from . import formats
@@ -52,9 +53,7 @@ _HEADER_LINES = 8
 _FORMAL_NEXT = re.compile(r"\s*(?:op[ \t]+vraag|nr\.?[ \t]*\d)", re.I)
 _SECTION_NAMES = {"vraag": "question", "question": "question", "antwoord": "answer", "answer": "answer",
                   "schriftelijke vraag": "question"}
-_MONTHS = {m: i for i, m in enumerate(["januari", "februari", "maart", "april", "mei", "juni", "juli",
-                                       "augustus", "september", "oktober", "november", "december"], 1)}
-_DUTCH_DATE = r"(\d{1,2})[ \t]+(" + "|".join(_MONTHS) + r")[ \t]+(\d{4})"
+_DUTCH_DATE = r"(\d{1,2})[ \t]+(" + month_pattern(DUTCH_MONTHS) + r")[ \t]+(\d{4})"
 _NUMBER = re.compile(r"(?:schriftelijke[ \t]+vraag|vraag)[ \t]+(?:nr\.?|nummer)[ \t]*(\d{1,6})"
                      r"|^[ \t]*nr\.?[ \t]*(\d{1,6})[ \t]*$", re.I | re.M)
 _DATE = re.compile(r"(?:datum[ \t]*:[ \t]*|vraag[ \t]+nr\.?[ \t]*\d+[ \t]+van[ \t]+)" + _DUTCH_DATE, re.I)
@@ -220,7 +219,7 @@ def parliamentary_metadata(text: str) -> Metadata:
     date = _DATE.search(head)
     if date:
         day, month, year = date.groups()
-        metadata["date"] = f"{year}-{_MONTHS[month.lower()]:02d}-{int(day):02d}"
+        metadata["date"] = f"{year}-{DUTCH_MONTH_NUMBERS[month.lower()]:02d}-{int(day):02d}"
     minister = _MINISTER.search(head)
     if minister:
         office = re.sub(r"\s+", " ", minister.group(1)).strip()
