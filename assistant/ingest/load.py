@@ -62,6 +62,10 @@ _MINISTER = re.compile(r"^[ \t]*aan[ \t]+[^\n]+\n[ \t]*((?:vlaams(?:e)?[ \t]+)?m
 # byte; one in a thousand means the bytes are not text.
 _CONTROL_SHARE = 0.001
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# Word and PDF set bullets in the Symbol or Wingdings font, at private-use code points that any other font
+# shows as an empty box: U+F0B7 is Symbol's bullet, U+F0A7 Wingdings' square one. One character for one, so no
+# offset moves.
+_SYMBOL_FONT = str.maketrans({"\uf0b7": "•", "\uf0a7": "▪"})
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")  # in any ASCII-based encoding: not text
 
 
@@ -169,6 +173,7 @@ def parse_text_document(raw: str, default_id: str, source: str = "", title: str 
     """Front matter (YAML) gives id, title and metadata, then what the file declares (`title`, `metadata`),
     then a written question's own header; headings split question from answer."""
     found: Metadata = {}
+    raw = normalize_symbols(raw)
     body = raw
     match = _FRONT_MATTER.match(raw)
     if match:
@@ -189,6 +194,11 @@ def parse_text_document(raw: str, default_id: str, source: str = "", title: str 
     first = _first_line(body[question.start:question.end]) if question else ""
     doc_title = str(merged.pop("title", "") or title or first or _first_line(body) or doc_id)
     return Document(id=doc_id, text=body, title=doc_title, metadata=merged, sections=sections, source=source)
+
+
+def normalize_symbols(text: str) -> str:
+    """Symbol-font bullets as the bullets they are (see _SYMBOL_FONT)."""
+    return text.translate(_SYMBOL_FONT)
 
 
 def split_sections(text: str) -> tuple[Section, ...]:
@@ -265,7 +275,8 @@ def record_to_document(record: object, source: str) -> Document:
     doc_id = record.get("id")
     if not isinstance(doc_id, (str, int)) or str(doc_id).strip() == "":
         raise LoadError(f"{source}: record has no \"id\"")
-    text, question, answer = record.get("text"), record.get("question"), record.get("answer")
+    text, question, answer = (normalize_symbols(v) if isinstance(v, str) else v
+                              for v in (record.get("text"), record.get("question"), record.get("answer")))
     if isinstance(text, str) and text.strip():
         sections = split_sections(text)
     elif isinstance(question, str) and question.strip():
