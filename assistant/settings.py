@@ -5,7 +5,11 @@ import os
 import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
+import Stemmer
+
+from .checks import check_k
 from .errors import SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +59,15 @@ class Settings:
     llm_retries: int = 1  # further tries after a timeout or a server error (the client backs off between them)
 
     def __post_init__(self) -> None:
+        for name in ("index_dir", "corpus_dir", "onnx_cache_dir"):
+            if not isinstance(getattr(self, name), Path):
+                raise SettingsError(f"{name} must be a folder path, not {getattr(self, name)!r}")
+        if not self.embedding_model.strip():
+            raise SettingsError("embedding_model must name a model or a folder holding one, "
+                                f"not {self.embedding_model!r}")
+        if self.stemmer not in Stemmer.algorithms():
+            raise SettingsError(f"stemmer must be a Snowball algorithm such as dutch or dutch_porter, "
+                                f"not {self.stemmer!r}")
         if self.chunk_size < 100:
             raise SettingsError(f"chunk_size must be at least 100 characters, not {self.chunk_size}")
         if not 0 <= self.chunk_overlap < self.chunk_size // 2:
@@ -72,11 +85,14 @@ class Settings:
             parse_chroma_url(self.chroma_url)
         if self.llm:
             parse_llm(self.llm)
+        if self.llm_base_url and not re.fullmatch(r"https?://\S+", self.llm_base_url):
+            raise SettingsError(f"llm_base_url must look like http://HOST:PORT/PATH, not {self.llm_base_url!r}")
         if self.llm_timeout <= 0:
             raise SettingsError(f"llm_timeout must be more than 0 seconds, not {self.llm_timeout}")
         if self.llm_retries < 0:
             raise SettingsError(f"llm_retries must be 0 or more, not {self.llm_retries}")
-        for name in ("k", "candidates", "rrf_k", "max_question_chars", "batch_size", "write_batch", "max_file_mb"):
+        check_k(self.k, SettingsError)
+        for name in ("candidates", "rrf_k", "max_question_chars", "batch_size", "write_batch", "max_file_mb"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}")
 
@@ -135,7 +151,7 @@ def parse_llm(spec: str) -> tuple[str, str]:
     return provider, model.strip()
 
 
-def _convert(name: str, raw: str, kind: type) -> object:
+def _convert(name: str, raw: str, kind: type[Any]) -> object:
     try:
         if kind is Path or issubclass(kind, Path):
             return Path(raw)

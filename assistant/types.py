@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Metadata = dict[str, str | int | float | bool]
+TABLE = "table"  # the chunk metadata key that marks a table (Chunk.is_table)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,11 @@ class Chunk:
     section: str = "text"
     item: str = ""  # the answer's item label ("1-2", "4b", "8a") where there is one
     metadata: Metadata = field(default_factory=dict)
+
+    @property
+    def is_table(self) -> bool:
+        """A table the chunker kept whole, line by line (metadata "table", as Chroma stores it)."""
+        return bool(self.metadata.get(TABLE))
 
     @property
     def indexed_text(self) -> str:

@@ -108,14 +108,14 @@ NPS_TABLE = "\n".join([  # a table keeps its lines: they are its rows
 def test_the_nps_table_is_one_chunk_even_when_longer_than_a_chunk(chunk_size: int) -> None:
     chunks = chunks_of(AGII, chunk_size, chunk_size // 5)
     holding = [c for c in chunks if "Inburgeraars 2022 41 83 -5" in c.text]
-    assert [(c.item, c.section, c.metadata.get("table"), c.text) for c in holding] == [
+    assert [(c.item, c.section, c.is_table, c.text) for c in holding] == [
         ("8a", "answer", True, NPS_TABLE)]
 
 
 def test_only_the_nps_table_is_marked_as_a_table() -> None:
-    tables = [(c.doc_id, c.item) for name in CORPUS_FILES for c in chunks_of(name) if c.metadata.get("table")]
+    tables = [(c.doc_id, c.item) for name in CORPUS_FILES for c in chunks_of(name) if c.is_table]
     assert tables == [("agii-klanttevredenheid", "8a")]
-    assert all("table" not in c.metadata for c in split_into_chunks(load(DATA / "vdab-opleidingen.md")))
+    assert not any(c.is_table for c in split_into_chunks(load(DATA / "vdab-opleidingen.md")))
 
 
 @pytest.mark.parametrize(
@@ -184,12 +184,12 @@ def test_a_document_without_sections_is_one_text_section() -> None:
 def test_chunk_offsets_point_into_the_document_text(name: str, chunk_size: int, chunk_overlap: int) -> None:
     doc = load(CORPUS / name)
     chunks = split_into_chunks(doc, chunk_size, chunk_overlap)
-    assert [c.text for c in chunks] == [clean_text(doc.text[c.start:c.end], keep_lines=bool(c.metadata.get("table")))
+    assert [c.text for c in chunks] == [clean_text(doc.text[c.start:c.end], keep_lines=c.is_table)
                                         for c in chunks]
     spans = {s.name: (s.start, s.end) for s in doc.sections}
     assert [c.section for c in chunks if not spans[c.section][0] <= c.start < c.end <= spans[c.section][1]] == []
     # A chunk is at most chunk_size characters of source text; only a table may be longer.
-    assert [c.item for c in chunks if c.end - c.start > chunk_size and not c.metadata.get("table")] == []
+    assert [c.item for c in chunks if c.end - c.start > chunk_size and not c.is_table] == []
     assert [c.start for c in chunks] == sorted({c.start for c in chunks})  # reading order, no duplicates
 
 

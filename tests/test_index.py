@@ -37,7 +37,7 @@ def test_the_index_holds_exactly_the_chunks_of_the_chunker(build_assistant) -> N
     assert len(assistant.index) == CORPUS_CHUNKS + DATA_CHUNKS
     # Text, offsets, item, section, title and every metadata field come back from Chroma as they went in.
     assert assistant.index.chunks == expected_chunks(CORPUS, DATA)
-    table = [c for c in assistant.index.chunks if c.metadata.get("table") is True]
+    table = [c for c in assistant.index.chunks if c.is_table]
     assert [(c.doc_id, c.item) for c in table] == [("agii-klanttevredenheid", "8a")]
 
 

@@ -58,7 +58,7 @@ def chunk_ids(assistant: Assistant) -> list[str]:
 
 def stored_chunk_ids(assistant: Assistant) -> list[str]:
     """Every chunk id in Chroma, left-overs included: what the index holds, not what it shows."""
-    return sorted(assistant.index._chunks.get(include=[])["ids"])
+    return sorted(assistant.index.store.chunk_collection.get(include=[])["ids"])
 
 
 # -- bad input ------------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ def test_a_changed_answer_embeds_only_its_changed_chunks(tmp_path: Path, fake_em
 
 
 def stored_vectors(assistant: Assistant) -> dict[str, list[float]]:
-    got = assistant.index._chunks.get(include=["embeddings"])
+    got = assistant.index.store.chunk_collection.get(include=["embeddings"])
     return {i: [float(x) for x in v] for i, v in zip(got["ids"], got["embeddings"])}
 
 
@@ -283,18 +283,19 @@ def test_left_overs_of_a_cut_off_ingest_are_unseen_and_cleaned_by_the_next_run(
     index = assistant.index
     half = Document(id="half", text="Een half geschreven document over wegen.", title="Half")
     from assistant.ingest.chunk import split_into_chunks
-    from assistant.search.index import _chunk_metadata
+    from assistant.search.store import chunk_metadata
 
     chunks = split_into_chunks(half)
-    index._chunks.upsert(ids=[c.id for c in chunks], documents=[c.text for c in chunks],
-                         embeddings=fake_embedder.embed_documents([c.indexed_text for c in chunks]),  # type: ignore[attr-defined]
-                         metadatas=[_chunk_metadata(c) for c in chunks])
-    index._documents.delete(ids=["kg"])  # "kg" was being replaced
+    index.store.chunk_collection.upsert(
+        ids=[c.id for c in chunks], documents=[c.text for c in chunks],
+        embeddings=fake_embedder.embed_documents([c.indexed_text for c in chunks]),  # type: ignore[attr-defined]
+        metadatas=[chunk_metadata(c) for c in chunks])
+    index.store.document_collection.delete(ids=["kg"])  # "kg" was being replaced
     reopened = build(tmp_path, fake_embedder)
     shown = {c.doc_id for c in reopened.index.chunks}
     assert ("half" in shown, "kg" in shown) == (False, False)
     vector = fake_embedder.embed_query("Een half geschreven document over wegen.")  # type: ignore[attr-defined]
-    assert all(i in reopened.index._position for i, _ in reopened.index.search_vectors(vector, 50, None))
+    assert all(i in reopened.index.directory for i, _ in reopened.index.search_vectors(vector, 50, None))
     result = reopened.ingest([folder])
     clean = build(tmp_path, fake_embedder, "clean")
     clean.ingest([folder])

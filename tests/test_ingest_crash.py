@@ -59,19 +59,19 @@ def snapshot(index_dir):
     """Everything that must match between two indexes, read from Chroma and from the rebuilt BM25."""
     index = Assistant.open(Settings(index_dir=index_dir, default_index=False), embedder=SlowHashEmbedder(),
                            create=True).index  # opening writes nothing
-    stored = index._chunks.get(include=["embeddings", "metadatas"])
-    records = index._documents.get(include=["metadatas"])
+    stored = index.store.chunk_collection.get(include=["embeddings", "metadatas"])
+    records = index.store.document_collection.get(include=["metadatas"])
     vectors = {i: [round(float(x), 6) for x in v] for i, v in zip(stored["ids"], stored["embeddings"])}
     queries = [vectors[c.id] for c in index.chunks[::200]]
     # Vector search reaches every chunk, with the same scores (HNSW orders equal scores as it likes).
     everything = [index.search_vectors(q, len(index.chunks), None) for q in queries[:1]]
     return {
         "chunk ids": sorted(stored["ids"]),
-        "chunk count": index._chunks.count(),
+        "chunk count": index.store.chunk_collection.count(),
         "chunk docs": sorted({str(m["doc_id"]) for m in stored["metadatas"]}),
         "documents": sorted([i, str(m["_hash"])] for i, m in zip(records["ids"], records["metadatas"])),
         "bm25 chunks": [c.id for c in index.chunks],
-        "bm25 size": int(index._bm25.scores["num_docs"]) if index._bm25 else 0,
+        "bm25 size": index.lexical.size,
         "vectors": vectors,
         "nearest scores": [[round(s, 4) for _, s in index.search_vectors(q, 20, None)] for q in queries],
         "vector search reaches": sorted({i for hits in everything for i, _ in hits}),
@@ -89,7 +89,7 @@ elif __name__ == "__main__":
     if len(sys.argv) > 4:  # "chunks.add:3:before": kill -9 this process just before the 3rd chunk write
         target, nth, when = sys.argv[4].split(":")
         collection, method = target.split(".")
-        real = getattr(assistant.index, "_" + collection)
+        real = getattr(assistant.index.store, collection[:-1] + "_collection")
         calls = [0]
 
         class KillAt:
@@ -108,7 +108,7 @@ elif __name__ == "__main__":
                     return out
                 return call
 
-        setattr(assistant.index, "_" + collection, KillAt())
+        setattr(assistant.index.store, collection[:-1] + "_collection", KillAt())
     reporter = IngestReporter(sys.stdout, bar=False, interval=0)
     result = assistant.ingest([data], on_file=reporter.file_done, on_progress=reporter.update)
     reporter.close()

@@ -246,3 +246,26 @@ def test_records_in_a_file_that_is_not_utf8_are_read(tmp_path: Path) -> None:
     path.write_bytes(json.dumps({"id": "c1", "text": "De crèche is geïntegreerd."}, ensure_ascii=False)
                      .encode("cp1252") + b"\n")
     assert [(d.id, d.text) for d in load_file(path)] == [("c1", "De crèche is geïntegreerd.")]
+
+
+# -- Symbol-font bullets ---------------------------------------------------------------------------------
+
+
+def test_symbol_font_bullets_in_the_corpus_become_bullets() -> None:
+    (doc,) = load_file(CORPUS / "abb-klanttevredenheidsonderzoek.md")
+    assert ("\uf0b7" in doc.text, doc.text.count("• ")) == (False, 11)
+    assert "\n• het bevorderen van gelijke kansen en het samenleven van burgers in diversiteit.\n" in doc.text
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "notes.md"])
+def test_symbol_font_bullets_become_bullets_in_place(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text("Vraag: wat loopt er?\n\uf0b7 een meting\n\uf0a7 een enquête\n", encoding="utf-8")
+    (doc,) = load_file(path)
+    assert doc.text == "Vraag: wat loopt er?\n• een meting\n▪ een enquête\n"
+
+
+def test_symbol_font_bullets_in_a_record_become_bullets() -> None:
+    doc = record_to_document({"id": "r1", "question": "Welke metingen?", "answer": "\uf0b7 een enquête"}, "x.jsonl")
+    assert (doc.text, doc.sections) == ("Welke metingen?\n\n• een enquête",
+                                        (Section("question", 0, 15), Section("answer", 17, 30)))

@@ -25,15 +25,16 @@ def test_fuse_rankings_sums_weight_over_k_plus_rank() -> None:
 
 def test_fuse_rankings_with_a_small_constant_favours_the_head() -> None:
     assert fuse_rankings([["a", "b"]], [1.0], k=1) == {"a": 0.5, "b": 1 / 3}
-    assert fuse_rankings([["a", "b"], ["b", "a"]], [0.5, 0.5]) == {"a": 0.5 / 61 + 0.5 / 62, "b": 0.5 / 62 + 0.5 / 61}
+    assert fuse_rankings([["a", "b"], ["b", "a"]], [0.5, 0.5], k=60) == {"a": 0.5 / 61 + 0.5 / 62,
+                                                                         "b": 0.5 / 62 + 0.5 / 61}
 
 
 def test_fuse_rankings_edge_cases() -> None:
-    assert fuse_rankings([], []) == {}
-    assert fuse_rankings([[], []], [0.5, 0.5]) == {}
-    assert fuse_rankings([["a"], ["b"]], [1.0, 0.0]) == {"a": 1 / 61, "b": 0.0}
+    assert fuse_rankings([], [], k=10) == {}
+    assert fuse_rankings([[], []], [0.5, 0.5], k=10) == {}
+    assert fuse_rankings([["a"], ["b"]], [1.0, 0.0], k=10) == {"a": 1 / 11, "b": 0.0}
     with pytest.raises(ValueError, match="one weight per ranking"):
-        fuse_rankings([["a"], ["b"]], [1.0])
+        fuse_rankings([["a"], ["b"]], [1.0], k=10)
 
 
 # -- scores and ranks with the small embedder ---------------------------------------------------------

@@ -20,7 +20,17 @@ def test_settings_reject_overlap_beyond_half_the_chunk() -> None:
         ({"chunk_overlap": -1}, "chunk_overlap must be between 0 and half of chunk_size (300), not -1"),
         ({"bm25_weight": 1.5}, "bm25_weight must be between 0 and 1, not 1.5"),
         ({"bm25_weight": -0.1}, "bm25_weight must be between 0 and 1, not -0.1"),
-        ({"k": 0}, "k must be at least 1, not 0"),
+        ({"k": 0}, "k must be between 1 and 50, not 0"),
+        ({"k": 51}, "k must be between 1 and 50, not 51"),
+        ({"stemmer": "foo"}, "stemmer must be a Snowball algorithm such as dutch or dutch_porter, not 'foo'"),
+        ({"embedding_model": " "}, "embedding_model must name a model or a folder holding one, not ' '"),
+        ({"index_dir": "index"}, "index_dir must be a folder path, not 'index'"),
+        ({"llm_base_url": "localhost:8000"}, "llm_base_url must look like http://HOST:PORT/PATH, not 'localhost:8000'"),
+        ({"llm_timeout": 0.0}, "llm_timeout must be more than 0 seconds, not 0.0"),
+        ({"llm_retries": -1}, "llm_retries must be 0 or more, not -1"),
+        ({"embedding_backend": "tf"}, "embedding_backend must be one of torch, onnx, not 'tf'"),
+        ({"chroma_url": "localhost"}, "chroma_url must look like http://HOST:PORT, not 'localhost'"),
+        ({"llm": "gpt-4"}, "llm must be openai:MODEL or ollama:MODEL (e.g. openai:gpt-4o-mini), not 'gpt-4'"),
         ({"candidates": 0}, "candidates must be at least 1, not 0"),
         ({"rrf_k": 0}, "rrf_k must be at least 1, not 0"),
         ({"max_question_chars": 0}, "max_question_chars must be at least 1, not 0"),
@@ -37,7 +47,8 @@ def test_bad_values_fail_naming_the_field(changes: dict[str, object], message: s
 
 
 @pytest.mark.parametrize("changes", [{"chunk_size": 100, "chunk_overlap": 49}, {"chunk_overlap": 0},
-                                     {"bm25_weight": 0.0}, {"bm25_weight": 1.0}, {"k": 1}])
+                                     {"bm25_weight": 0.0}, {"bm25_weight": 1.0}, {"k": 1}, {"k": 50},
+                                     {"stemmer": "dutch_porter"}, {"llm_base_url": "http://127.0.0.1:8080/v1"}])
 def test_boundary_values_are_accepted(changes: dict[str, object]) -> None:
     settings = Settings(**changes)  # type: ignore[arg-type]
     assert {k: getattr(settings, k) for k in changes} == changes
@@ -104,3 +115,13 @@ def test_index_signature_holds_what_shapes_the_index_and_nothing_else() -> None:
     }
     assert settings.with_(k=3, candidates=10).index_signature() == settings.index_signature()
     assert settings.with_(chunk_size=400).index_signature()["chunk_size"] == 400
+
+
+def test_a_bad_setting_in_the_environment_is_one_line_from_the_cli(monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.apps.cli import main
+
+    monkeypatch.setenv("ASSISTANT_STEMMER", "foo")
+    assert main(["ask", "Hoe meet Kind en Gezin de klanttevredenheid?"]) == 2
+    assert capsys.readouterr().err == ("error: stemmer must be a Snowball algorithm such as dutch or dutch_porter, "
+                                       "not 'foo'\n")

@@ -1,10 +1,13 @@
-"""Accent folding: the fast table-based fold against its definition (NFKD, then no combining marks)."""
+"""Accent folding (the fast table-based fold against its definition: NFKD, then no combining marks), the
+compound splitter, and the concepts a question asks about."""
 from __future__ import annotations
 
 import sys
 import unicodedata
 
-from assistant.search.text import fold, words
+import pytest
+
+from assistant.search.text import Analyzer, Decompounder, fold, words
 
 
 def reference_fold(text: str) -> str:
@@ -23,3 +26,65 @@ def test_fold_equals_its_definition_for_every_code_point() -> None:
     for start in range(0, len(chars), 64):
         text = "".join(chars[start:start + 64])
         assert fold(text) == reference_fold(text), hex(ord(chars[start]))
+
+
+# -- the compound splitter ------------------------------------------------------------------------------
+
+VOCABULARY = ["klant", "tevredenheid", "meting", "kind", "gezin", "web", "surveys", "websurveys", "design",
+              "designbureau", "punten", "verbeteren", "wacht", "tijd", "wachttijd"]
+
+
+@pytest.mark.parametrize(
+    ("word", "parts"),
+    [
+        ("klanttevredenheid", ("klant", "tevredenheid")),
+        ("klantentevredenheid", ("klant", "tevredenheid")),  # linking "en"
+        ("klanttevredenheidsmeting", ("klant", "tevredenheid", "meting")),  # linking "s", three parts
+        ("verbeterpunten", ("verbeter", "punten")),  # a verb's stem: "verbeteren" is in the vocabulary
+        ("wachttijd", ("wacht", "tijd")),  # a compound the vocabulary also holds whole is still split
+        ("meting", ()),  # shorter than two parts of MIN_PART letters
+        ("webdesign", ()),  # "web" is shorter than MIN_PART
+        ("klanttevredenheid2", ()),  # not letters only
+        ("klantdossier", ()),  # "dossier" is not in the vocabulary
+    ],
+)
+def test_the_decompounder_splits_into_vocabulary_words(word: str, parts: tuple[str, ...]) -> None:
+    assert Decompounder(VOCABULARY).split(word) == parts
+
+
+def test_the_decompounder_finds_vocabulary_words_that_begin_or_end_with_a_word() -> None:
+    decompounder = Decompounder(VOCABULARY)
+    assert decompounder.containing("design") == ["designbureau"]
+    assert decompounder.containing("surveys") == ["websurveys"]
+    assert decompounder.containing("kind") == []  # too short to look for
+
+
+def test_the_analyzer_indexes_a_compound_with_its_parts() -> None:
+    analyzer = Analyzer("dutch", VOCABULARY)
+    assert analyzer.tokens("De klanttevredenheidsmeting") == ["klanttevredenheidsmeet", "klant", "tevreden",
+                                                                     "meet"]
+
+
+# -- concepts: what a question asks about ---------------------------------------------------------------
+
+
+def test_a_compound_in_a_question_gives_one_concept_per_part() -> None:
+    concepts = Analyzer("dutch", VOCABULARY).concepts("Hoe meet Kind en Gezin de klanttevredenheid?")
+    assert [c.word for c in concepts] == ["meet", "kind", "gezin", "klant", "tevredenheid"]
+    by_word = {c.word: c for c in concepts}
+    assert by_word["tevredenheid"].own == by_word["tevredenheid"].stems == frozenset({"tevreden"})
+    # The glossary's synonyms: a question about customers also finds users and citizens.
+    assert (by_word["klant"].own, by_word["klant"].stems) == ({"klant"}, {"klant", "bruiker", "burger"})
+
+
+def test_two_words_the_index_writes_as_one_are_one_concept_first() -> None:
+    concepts = Analyzer("dutch", VOCABULARY).concepts("Which design agency ran the web surveys?")
+    assert [c.word for c in concepts] == ["websurveys", "design", "agency", "ran", "web", "surveys"]
+    assert concepts[0].own == concepts[0].stems == frozenset({"websurveys"})
+    # An English word brings its Dutch translation's stem ("agentschap").
+    assert concepts[2].stems == {"agency", "antschap"}
+
+
+def test_a_word_missing_from_the_vocabulary_brings_the_compounds_that_hold_it() -> None:
+    (concept,) = Analyzer("dutch", VOCABULARY).concepts("bureau")  # only "designbureau" is in the index
+    assert (concept.own, concept.stems) == ({"bureau"}, {"bureau", "designbureau"})

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ..types import Chunk, Document, Section
+from ..types import TABLE, Chunk, Document, Section
 
 # An item label opens a line: "1-2.", "3.", "4. a)", "8. a)", or a lone "c-e)", "b)".
 # Two digits at most, so a year or an amount at a line's start is not taken for an item.
@@ -96,7 +96,7 @@ def chunk_id(doc_id: str, start: int, text: str) -> str:
 def _make_chunk(doc: Document, section: str, label: str, span: _Span, text: str) -> Chunk:
     metadata = dict(doc.metadata)
     if span.table:
-        metadata["table"] = True
+        metadata[TABLE] = True
     return Chunk(
         id=chunk_id(doc.id, span.start, text), doc_id=doc.id, text=text, start=span.start,
         end=span.end, title=doc.title, section=section, item=label, metadata=metadata,

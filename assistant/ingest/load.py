@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from charset_normalizer import from_bytes
 
+from ..dates import DUTCH_MONTH_NUMBERS, DUTCH_MONTHS, month_pattern
 from ..errors import InputError, LoadError
 from ..types import Document, Metadata, Section
 from . import formats
@@ -52,9 +53,7 @@ _HEADER_LINES = 8
 _FORMAL_NEXT = re.compile(r"\s*(?:op[ \t]+vraag|nr\.?[ \t]*\d)", re.I)
 _SECTION_NAMES = {"vraag": "question", "question": "question", "antwoord": "answer", "answer": "answer",
                   "schriftelijke vraag": "question"}
-_MONTHS = {m: i for i, m in enumerate(["januari", "februari", "maart", "april", "mei", "juni", "juli",
-                                       "augustus", "september", "oktober", "november", "december"], 1)}
-_DUTCH_DATE = r"(\d{1,2})[ \t]+(" + "|".join(_MONTHS) + r")[ \t]+(\d{4})"
+_DUTCH_DATE = r"(\d{1,2})[ \t]+(" + month_pattern(DUTCH_MONTHS) + r")[ \t]+(\d{4})"
 _NUMBER = re.compile(r"(?:schriftelijke[ \t]+vraag|vraag)[ \t]+(?:nr\.?|nummer)[ \t]*(\d{1,6})"
                      r"|^[ \t]*nr\.?[ \t]*(\d{1,6})[ \t]*$", re.I | re.M)
 _DATE = re.compile(r"(?:datum[ \t]*:[ \t]*|vraag[ \t]+nr\.?[ \t]*\d+[ \t]+van[ \t]+)" + _DUTCH_DATE, re.I)
@@ -63,6 +62,10 @@ _MINISTER = re.compile(r"^[ \t]*aan[ \t]+[^\n]+\n[ \t]*((?:vlaams(?:e)?[ \t]+)?m
 # byte; one in a thousand means the bytes are not text.
 _CONTROL_SHARE = 0.001
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# Word and PDF set bullets in the Symbol or Wingdings font, at private-use code points that any other font
+# shows as an empty box: U+F0B7 is Symbol's bullet, U+F0A7 Wingdings' square one. One character for one, so no
+# offset moves.
+_SYMBOL_FONT = str.maketrans({"\uf0b7": "•", "\uf0a7": "▪"})
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")  # in any ASCII-based encoding: not text
 
 
@@ -170,6 +173,7 @@ def parse_text_document(raw: str, default_id: str, source: str = "", title: str 
     """Front matter (YAML) gives id, title and metadata, then what the file declares (`title`, `metadata`),
     then a written question's own header; headings split question from answer."""
     found: Metadata = {}
+    raw = normalize_symbols(raw)
     body = raw
     match = _FRONT_MATTER.match(raw)
     if match:
@@ -190,6 +194,11 @@ def parse_text_document(raw: str, default_id: str, source: str = "", title: str 
     first = _first_line(body[question.start:question.end]) if question else ""
     doc_title = str(merged.pop("title", "") or title or first or _first_line(body) or doc_id)
     return Document(id=doc_id, text=body, title=doc_title, metadata=merged, sections=sections, source=source)
+
+
+def normalize_symbols(text: str) -> str:
+    """Symbol-font bullets as the bullets they are (see _SYMBOL_FONT)."""
+    return text.translate(_SYMBOL_FONT)
 
 
 def split_sections(text: str) -> tuple[Section, ...]:
@@ -220,7 +229,7 @@ def parliamentary_metadata(text: str) -> Metadata:
     date = _DATE.search(head)
     if date:
         day, month, year = date.groups()
-        metadata["date"] = f"{year}-{_MONTHS[month.lower()]:02d}-{int(day):02d}"
+        metadata["date"] = f"{year}-{DUTCH_MONTH_NUMBERS[month.lower()]:02d}-{int(day):02d}"
     minister = _MINISTER.search(head)
     if minister:
         office = re.sub(r"\s+", " ", minister.group(1)).strip()
@@ -266,7 +275,8 @@ def record_to_document(record: object, source: str) -> Document:
     doc_id = record.get("id")
     if not isinstance(doc_id, (str, int)) or str(doc_id).strip() == "":
         raise LoadError(f"{source}: record has no \"id\"")
-    text, question, answer = record.get("text"), record.get("question"), record.get("answer")
+    text, question, answer = (normalize_symbols(v) if isinstance(v, str) else v
+                              for v in (record.get("text"), record.get("question"), record.get("answer")))
     if isinstance(text, str) and text.strip():
         sections = split_sections(text)
     elif isinstance(question, str) and question.strip():

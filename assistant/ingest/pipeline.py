@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import LoadError
-from ..search.index import Index, IngestReport, Outcome
 from ..types import Document
 from .load import SourceFile, count_records, find_files, read_documents
+from .sink import DocumentSink, IngestReport, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class _FileState:
 
 
 def ingest_paths(
-    index: Index,
+    index: DocumentSink,
     paths: Iterable[Path],
     max_file_bytes: int | None = None,
     prune: bool = False,
@@ -104,7 +104,7 @@ def ingest_paths(
 
 
 class _Run:
-    def __init__(self, index: Index, paths: Iterable[Path], max_file_bytes: int | None,
+    def __init__(self, index: DocumentSink, paths: Iterable[Path], max_file_bytes: int | None,
                  on_file: Callable[[FileResult], None] | None,
                  on_progress: Callable[[Progress], None] | None) -> None:
         self.index = index

@@ -15,24 +15,14 @@ import os
 import pickle
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from .lexical import State
 
 log = logging.getLogger(__name__)
 
-VERSION = 2  # bump when the cached state or the analysis that made it changes
+VERSION = 3  # bump when the cached state or the analysis that made it changes
 FOLDER = "bm25-cache"
-
-
-@dataclass
-class State:
-    chunks: list[Any]  # list[Chunk], sorted as Index.refresh sorts them
-    orphans: list[str]
-    vocabulary: list[str]
-    document_frequency: Any  # Counter[str]
-    bm25: Any  # bm25s.BM25 or None
-    documents: Any  # index.DocumentBM25: BM25 over whole documents
 
 
 def state_key(generation: str, recorded: Iterable[str], chunk_ids: Iterable[str], signature: str) -> str:
