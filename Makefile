@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test eval lint clean
+.PHONY: install run test eval lint clean dictionary
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (torch 2.13.0 CPU is built for it)"; exit 1; }
@@ -15,7 +15,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[test]'
+	@$(MAKE) --no-print-directory dictionary
 	touch $(STAMP)
+
+# The English-Dutch dictionary English questions are translated with (Debian's FreeDict); without it the assistant
+# runs on its glossary alone and says so in its log.
+dictionary:
+	@[ -f /usr/share/dictd/freedict-eng-nld.dict.dz ] || { \
+	  command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+	    && (apt-get install -y -qq dict-freedict-eng-nld >/dev/null 2>&1 \
+	        || (apt-get update -qq && apt-get install -y -qq dict-freedict-eng-nld >/dev/null)) ; } \
+	  || echo "note: no dict-freedict-eng-nld (sudo apt-get install dict-freedict-eng-nld): English questions use the glossary alone"
 
 install: $(STAMP)
 

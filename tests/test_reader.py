@@ -9,7 +9,16 @@ import pytest
 
 from assistant.answer.extractive import NOT_ANSWERED
 from assistant.answer.question import analyze_question
-from assistant.answer.reader import FEATURES, MAX_ANSWER_CHARS, Model, Reader, _is_proper_name, _mentions
+from assistant.answer.reader import (
+    FEATURES,
+    JUDGE_FEATURES,
+    MAX_ANSWER_CHARS,
+    Linear,
+    Model,
+    Reader,
+    _is_proper_name,
+    _mentions,
+)
 from assistant.ingest.chunk import split_into_chunks
 from assistant.ingest.load import parse_text_document
 from assistant.search.text import Analyzer, words
@@ -75,11 +84,14 @@ def corpus() -> Corpus:
     return Corpus(FIRES, BIKES)
 
 
+def linear(names: tuple[str, ...], feature: str, weight: float) -> Linear:
+    n = len(names)
+    return Linear((0.0,) * n, (1.0,) * n, tuple(weight if name == feature else 0.0 for name in names))
+
+
 def only(feature: str, weight: float, threshold: float = 0.5) -> Model:
-    """A model that looks at one feature: its probability is 0.5 where the feature is 0."""
-    n = len(FEATURES)
-    coef = tuple(weight if name == feature else 0.0 for name in FEATURES)
-    return Model((0.0,) * n, (1.0,) * n, coef, 0.0, threshold, close=1.01)
+    """A model whose ranker and judge look at one feature: the judge gives 0.5 where the feature is 0."""
+    return Model(linear(FEATURES, feature, weight), linear(JUDGE_FEATURES, feature, weight), threshold, close=1.01)
 
 
 def test_a_number_question_gets_the_sentence_with_its_figure(corpus: Corpus) -> None:
@@ -156,6 +168,7 @@ def test_below_the_threshold_it_declines_when_no_sentence_holds_the_kind_of_answ
 
 def test_two_close_candidates_from_different_passages_are_both_cited(corpus: Corpus) -> None:
     question = "Hoeveel keer rukte de brandweer uit en hoeveel dienstfietsen werden er gekocht?"
+    # Both figures fit the question alike: their shares are equal, so the second joins the first.
     model = replace(only("type_fit", 2.0, threshold=0.5), close=0.9)
     answer = corpus.answer(question, model=model)
     assert answer.answered
@@ -172,5 +185,15 @@ def test_an_answer_never_passes_the_limit(corpus: Corpus) -> None:
 
 def test_the_shipped_model_was_fit_on_the_features_the_reader_computes() -> None:
     model = Model.load()
-    assert len(model.coef) == len(model.mean) == len(model.scale) == len(FEATURES)
+    assert len(model.ranker.coef) == len(model.ranker.mean) == len(model.ranker.scale) == len(FEATURES)
+    assert len(model.judge.coef) == len(model.judge.mean) == len(model.judge.scale) == len(JUDGE_FEATURES)
     assert 0.0 < model.threshold < 1.0
+
+
+def test_the_ranker_shares_sum_to_one_and_order_the_candidates(corpus: Corpus) -> None:
+    question = "Hoeveel dienstfietsen kocht de federale overheid in 2016?"
+    candidates = corpus.reader().candidates(question, corpus.passages(question), analyze_question(question))
+    ranked = Reader.rank(candidates, linear(FEATURES, "type_fit", 3.0))
+    assert sum(c.probability for c in ranked) == pytest.approx(1.0)
+    assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
+    assert "320 dienstfietsen" in ranked[0].unit.text

@@ -28,11 +28,12 @@ from ..core import Assistant
 from ..settings import Settings
 from ..types import Answer, Passage
 from .question import Intent
-from .reader import FEATURES, MAX_ANSWER_CHARS, MODEL_FILE, Candidate, Model, Reader
+from .reader import FEATURES, JUDGE_FEATURES, MAX_ANSWER_CHARS, MODEL_FILE, Candidate, Linear, Model, Reader
 
 THRESHOLDS = np.round(np.arange(0.02, 0.97, 0.02), 2)
-CLOSE = (0.7, 0.85, 1.01)  # 1.01: never a second candidate
-C_VALUES = (0.3, 1.0)
+CLOSE = (0.5, 0.7, 1.01)  # 1.01: never a second candidate
+RANKER_L2 = 0.1  # of 0.01, 0.1 and 1: the most questions whose answering sentence ranks first, out of fold
+JUDGE_C = 1.0
 
 
 @dataclass
@@ -100,40 +101,73 @@ def _rendered(candidate: Candidate) -> str:
 
 
 def _placeholder() -> Model:
-    n = len(FEATURES)
-    return Model((0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0, 0.5)
+    zeros = Linear((0.0,) * len(FEATURES), (1.0,) * len(FEATURES), (0.0,) * len(FEATURES))
+    judge = Linear((0.0,) * len(JUDGE_FEATURES), (1.0,) * len(JUDGE_FEATURES), (0.0,) * len(JUDGE_FEATURES))
+    return Model(zeros, judge, 0.0)
 
 
-def fit_model(examples: list[Example], c_value: float, threshold: float = 0.5, close: float = 0.8) -> Model:
-    from sklearn.linear_model import LogisticRegression
-
-    x = np.array([c.features for e in examples for c in e.candidates], dtype=float)
-    y = np.array([label for e in examples for label in e.labels])
+def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c_value, class_weight="balanced", max_iter=2000)
-    model.fit((x - mean) / scale, y)
-    return Model(tuple(mean), tuple(scale), tuple(model.coef_[0]), float(model.intercept_[0]), threshold, close)
+    return mean, scale
+
+
+def fit_ranker(examples: list[Example], l2: float = RANKER_L2) -> Linear:
+    """A conditional logit: for every question with an answering candidate, maximise the softmax share of its
+    answering candidates among all of its candidates (plus an L2 penalty). Traps teach the ranker nothing."""
+    from scipy.optimize import minimize
+
+    data = [(np.array([c.features for c in e.candidates], dtype=float), np.array(e.labels, dtype=bool))
+            for e in examples if e.candidates and any(e.labels)]
+    mean, scale = _standardise(np.vstack([x for x, _ in data]))
+    data = [((x - mean) / scale, y) for x, y in data]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad = l2 * float(w @ w), 2 * l2 * w
+        for x, y in data:
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            share = p[y].sum()
+            value -= float(np.log(share + 1e-12))
+            grad = grad - (p[y] @ x[y]) / share + p @ x
+        return value, grad
+
+    w = minimize(loss, np.zeros(len(FEATURES)), jac=True, method="L-BFGS-B").x
+    return Linear(tuple(mean), tuple(scale), tuple(float(v) for v in w))
+
+
+def fit_judge(rows: np.ndarray, labels: np.ndarray, c_value: float = JUDGE_C) -> Linear:
+    """Logistic regression: is answering with the best candidate right?"""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = _standardise(rows)
+    model = LogisticRegression(C=c_value, max_iter=2000).fit((rows - mean) / scale, labels)
+    return Linear(tuple(mean), tuple(scale), tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0]))
 
 
 def answer(reader: Reader, example: Example, model: Model) -> Answer:
     if example.gated is not None:
         return example.gated
-    candidates = [replace(c, probability=model.probability(c.features)) for c in example.candidates]
-    return reader.decide(example.question, example.passages, example.intent, candidates, model)
+    ranked = Reader.rank([replace(c) for c in example.candidates], model.ranker)
+    return reader.decide(example.question, example.passages, example.intent, ranked, model)
+
+
+def correct(example: Example, reply: Answer) -> bool:
+    return bool(example.record["answerable"]) and reply.answered and holds(example.record["answer_must"], reply.text) \
+        and _length(reply.text) <= MAX_ANSWER_CHARS
 
 
 def score(examples: list[Example], answers: list[Answer]) -> dict[str, float]:
     """The figures of ../shared/eval/score.py, with fact answers held to MAX_ANSWER_CHARS."""
     answerable = [(e, a) for e, a in zip(examples, answers) if e.record["answerable"]]
     traps = [(e, a) for e, a in zip(examples, answers) if not e.record["answerable"]]
-    correct = sum(a.answered and holds(e.record["answer_must"], a.text) and _length(a.text) <= MAX_ANSWER_CHARS
-                  for e, a in answerable)
+    right = sum(correct(e, a) for e, a in answerable)
     cited = sum(a.answered and holds(e.record["evidence"], " \n ".join(c.passage.chunk.text for c in a.citations))
                 for e, a in answerable)
     declined = sum(not a.answered for _, a in traps)
-    return {"answer_accuracy": correct / max(len(answerable), 1),
+    return {"answer_accuracy": right / max(len(answerable), 1),
             "citation_support": cited / max(len(answerable), 1),
             "abstention_accuracy": declined / max(len(traps), 1) if traps else 1.0,
             "false_abstention": sum(not a.answered for _, a in answerable),
@@ -144,8 +178,8 @@ def _length(text: str) -> int:
     return len(re.sub(r"\s*\[\d+\]", "", text).strip())
 
 
-def objective(figures: dict[str, float], answerable: int = 110, traps: int = 40) -> float:
-    """Every question counts once: the share of questions answered right or declined right. (The mean of the two
+def objective(figures: dict[str, float], answerable: int, traps: int) -> float:
+    """Every question counts once: how many are answered right or declined right. (The mean of the two
     accuracies would value one trap declined as much as three answers given, and chose thresholds that decline
     half of what the documents answer.)"""
     return figures["answer_accuracy"] * answerable + figures["abstention_accuracy"] * traps
@@ -156,60 +190,97 @@ def _sizes(examples: list[Example]) -> tuple[int, int]:
     return answerable, len(examples) - answerable
 
 
-def folds(examples: list[Example], k: int, seed: int) -> list[list[int]]:
+def folds(n_or_examples: list[Example], k: int, seed: int) -> list[list[int]]:
     """k folds of question indices, answerable questions and traps spread evenly."""
     rng = np.random.default_rng(seed)
     out: list[list[int]] = [[] for _ in range(k)]
     for answerable in (True, False):
-        idx = [i for i, e in enumerate(examples) if bool(e.record["answerable"]) == answerable]
+        idx = [i for i, e in enumerate(n_or_examples) if bool(e.record["answerable"]) == answerable]
         rng.shuffle(idx)
         for j, i in enumerate(idx):
             out[j % k].append(i)
     return out
 
 
-def choose(reader: Reader, examples: list[Example], k: int, seed: int) -> tuple[float, float, float]:
-    """C, threshold and close that do best on out-of-fold predictions within `examples`."""
-    best = (-1.0, 1.0, 0.5, 0.8)
-    parts = folds(examples, k, seed)
-    for c_value in C_VALUES:
-        held: dict[int, Model] = {}
-        for part in parts:
-            train = [examples[i] for i in range(len(examples)) if i not in set(part)]
-            model = fit_model(train, c_value)
-            held.update({i: model for i in part})
-        for close in CLOSE:
-            for threshold in THRESHOLDS:
-                answers = [answer(reader, e, replace(held[i], threshold=float(threshold), close=close))
-                           for i, e in enumerate(examples)]
-                value = objective(score(examples, answers), *_sizes(examples))
-                if value > best[0]:
-                    best = (value, c_value, float(threshold), close)
-    return best[1], best[2], best[3]
+@dataclass
+class Judged:
+    """A question ranked by a ranker that never saw it: the judge's features, and whether answering is right."""
+
+    index: int
+    row: list[float]
+    right: bool
+
+
+def out_of_fold(reader: Reader, examples: list[Example], k: int, seed: int, close: float) -> list[Judged]:
+    """Every scored question of `examples` ranked by a ranker fit on the other folds."""
+    out: list[Judged] = []
+    for part in folds(examples, k, seed):
+        inside = set(part)
+        ranker = fit_ranker([e for i, e in enumerate(examples) if i not in inside])
+        always = Model(ranker, _placeholder().judge, threshold=0.0, close=close)
+        for i in part:
+            e = examples[i]
+            if e.gated is not None or not e.candidates:
+                continue
+            ranked = Reader.rank([replace(c) for c in e.candidates], ranker)
+            out.append(Judged(i, reader.judge_row(e.question, ranked), correct(e, answer(reader, e, always))))
+    return out
+
+
+def choose(reader: Reader, examples: list[Example], k: int, seed: int) -> tuple[float, float]:
+    """The threshold and `close` that handle the most questions right, judged out of fold twice over: the
+    rankers never saw the questions they rank, the judges never saw the questions they judge."""
+    answerable, traps = _sizes(examples)
+    best = (-1.0, 0.5, 0.7)
+    for close in CLOSE:
+        judged = out_of_fold(reader, examples, k, seed, close)
+        rows = np.array([j.row for j in judged])
+        labels = np.array([j.right for j in judged])
+        chance = np.zeros(len(judged))
+        for part in folds([examples[j.index] for j in judged], k, seed + 7):
+            train = np.setdiff1d(np.arange(len(judged)), part)
+            judge = fit_judge(rows[train], labels[train])
+            chance[part] = [judge.probability(r) for r in rows[part]]
+        gated_right = sum(1 for e in examples if e.gated is not None and (
+            correct(e, e.gated) if e.record["answerable"] else not e.gated.answered))
+        for threshold in THRESHOLDS:
+            handled = gated_right + sum(
+                (j.right if p >= threshold else not examples[j.index].record["answerable"])
+                for j, p in zip(judged, chance))
+            if handled > best[0]:
+                best = (handled, float(threshold), close)
+    del answerable, traps
+    return best[1], best[2]
+
+
+def fit_all(reader: Reader, examples: list[Example], k: int, seed: int) -> Model:
+    """The ranker on every question; the judge on the questions as rankers that never saw them ranked them."""
+    threshold, close = choose(reader, examples, k, seed)
+    judged = out_of_fold(reader, examples, k, seed, close)
+    judge = fit_judge(np.array([j.row for j in judged]), np.array([j.right for j in judged]))
+    return Model(fit_ranker(examples), judge, threshold, close)
 
 
 def cross_validate(reader: Reader, examples: list[Example], k: int, seed: int) -> tuple[list[Answer], list[Any]]:
-    """Outer k-fold: every question answered by a model (and threshold) chosen without it."""
+    """Outer k-fold: every question answered by a model (ranker, judge and threshold) chosen without it."""
     answers: list[Answer | None] = [None] * len(examples)
     chosen: list[Any] = []
     for part in folds(examples, k, seed):
         inside = set(part)
-        train = [e for i, e in enumerate(examples) if i not in inside]
-        c_value, threshold, close = choose(reader, train, k, seed + 1)
-        model = fit_model(train, c_value, threshold, close)
-        chosen.append((c_value, threshold, close))
+        model = fit_all(reader, [e for i, e in enumerate(examples) if i not in inside], k, seed + 1)
+        chosen.append((round(model.threshold, 2), model.close))
         for i in part:
             answers[i] = answer(reader, examples[i], model)
     return [a for a in answers if a is not None], chosen
 
 
-def curve(reader: Reader, examples: list[Example], k: int, seed: int, c_value: float, close: float) -> list[str]:
+def curve(reader: Reader, examples: list[Example], k: int, seed: int, close: float) -> list[str]:
     """The trade-off between declining wrongly and answering wrongly, out of fold, threshold by threshold."""
     held: dict[int, Model] = {}
     for part in folds(examples, k, seed):
-        train = [examples[i] for i in range(len(examples)) if i not in set(part)]
-        model = fit_model(train, c_value, close=close)
-        held.update({i: model for i in part})
+        inside = set(part)
+        model = fit_all(reader, [e for i, e in enumerate(examples) if i not in inside], k, seed + 1)
+        held.update({i: replace(model, close=close) for i in part})
     lines = ["threshold answer citation abstention false_abstentions answered_traps"]
     for threshold in THRESHOLDS[::2]:
         answers = [answer(reader, e, replace(held[i], threshold=float(threshold))) for i, e in enumerate(examples)]
@@ -228,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--write", action="store_true", help=f"write {MODEL_FILE.name}")
+    parser.add_argument("--curve", action="store_true", help="print the trade-off curve (takes as long again)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     examples: list[Example] = []
@@ -244,14 +316,15 @@ def main(argv: list[str] | None = None) -> int:
     figures = score(examples, answers)
     print(f"cross-validated ({args.folds} folds, threshold chosen inside each): "
           + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
-    print("per fold (C, threshold, close):", chosen)
-    c_value, threshold, close = choose(reader, examples, args.folds, args.seed)
-    print(f"chosen on all: C={c_value} threshold={threshold} close={close}")
-    trade_off = curve(reader, examples, args.folds, args.seed, c_value, close)
-    print("\n".join(trade_off))
-    model = fit_model(examples, c_value, threshold, close)
-    for name, coef in sorted(zip(FEATURES, model.coef), key=lambda nc: -abs(nc[1])):
-        print(f"  {name:20s} {coef:+.3f}")
+    print("per fold (threshold, close):", chosen)
+    model = fit_all(reader, examples, args.folds, args.seed)
+    print(f"chosen on all: threshold={model.threshold} close={model.close}")
+    if args.curve:
+        print("\n".join(curve(reader, examples, args.folds, args.seed, model.close)))
+    for title, names, linear in (("ranker", FEATURES, model.ranker), ("judge", JUDGE_FEATURES, model.judge)):
+        print(title + ":")
+        for name, coef in sorted(zip(names, linear.coef), key=lambda nc: -abs(nc[1])):
+            print(f"  {name:20s} {coef:+.3f}")
     for questions, index_dir in args.check:
         part = collect(Path(questions), index_dir)
         check_reader = examples_reader.pop(id(part))
@@ -260,9 +333,10 @@ def main(argv: list[str] | None = None) -> int:
                                                 for k, v in f.items()))
     if args.write:
         MODEL_FILE.write_text(json.dumps({
-            "features": list(FEATURES), "mean": list(model.mean), "scale": list(model.scale),
-            "coef": list(model.coef), "intercept": model.intercept, "threshold": threshold, "close": close,
-            "C": c_value, "folds": args.folds, "seed": args.seed,
+            "features": list(FEATURES), "judge_features": list(JUDGE_FEATURES),
+            "ranker": model.ranker.to_json(), "judge": model.judge.to_json(),
+            "threshold": model.threshold, "close": model.close, "ranker_l2": RANKER_L2, "judge_C": JUDGE_C,
+            "folds": args.folds, "seed": args.seed,
             "cross_validated": {k: round(v, 3) for k, v in figures.items()},
             "trained_on": [Path(q).name for q, _ in args.set],
         }, indent=1) + "\n", encoding="utf-8")

@@ -14,7 +14,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..search.text import Analyzer, fold, is_english, words
@@ -41,7 +41,7 @@ _ELSEWHERE = re.compile(r"\b(bijlage|bijlagen|annex|in attachment|ter inzage|ver
 _NO_DATA = re.compile(r"\b(niet beschikbaar|geen (?:cijfers|gegevens|statistieken)|beschik\w* (?:niet|geen)|"
                       r"niet (?:mogelijk|bekend|gekend)|onmogelijk|not available|no (?:figures|data|statistics))\b",
                       re.I)
-_NUMBER_WORDS = re.compile(r"\b(een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|"
+_NUMBER_WORDS = re.compile(r"\b(twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|"
                            r"veertig|vijftig|honderd|duizend|half|helft|dubbel)\b", re.I)
 _YES_NO_OPENERS = {"is", "zijn", "was", "waren", "wordt", "worden", "werd", "werden", "kan", "kunnen", "mag",
                    "mogen", "moet", "moeten", "zal", "zullen", "heeft", "hebben", "had", "hadden", "bestaat",
@@ -50,41 +50,76 @@ _YES_NO_OPENERS = {"is", "zijn", "was", "waren", "wordt", "worden", "werd", "wer
 _WHY = re.compile(r"\b(waarom|om welke reden|why|for what reason)\b", re.I)
 _HOW = re.compile(r"^\s*(hoe|how|op welke (wijze|manier)|in what way)\b(?!\s+(veel|many|much|lang|long|groot))",
                   re.I)
+_DURATION = re.compile(r"\b(hoe lang|how long)\b", re.I)
 _PERCENT_ASKED = re.compile(r"percent|procent|aandeel|share|proportion|%", re.I)
 # Adjectives of place ("Waalse", "Brusselse", "Belgische", "Flemish"): said in a passage as the place itself.
 _ADJECTIVE_END = re.compile(r"(?:ische|isch|se|sche|s|ian|ish|ese|an)$")
 
 FEATURES = (
     "coverage", "window_coverage", "passage_coverage", "missing_weight", "matched_idf",
-    "fact_question", "type_fit", "figure_near_match", "novelty", "counted_near", "years_in_sentence", "years_in_passage",
+    "fact_question", "type_fit", "figure_near_match", "novelty", "counted_near",
+    "years_in_sentence", "years_in_passage",
     "names_in_sentence", "names_in_passage", "inverse_rank", "score_ratio", "first_sentence",
-    "question_side", "points_elsewhere", "no_data", "length", "proximity", "coverage_relative",
-    "idf_relative",
+    "question_side", "points_elsewhere", "no_data", "length", "proximity",
+    "coverage_relative", "idf_relative", "names_specific", "years_specific",
+)
+# What the judge sees of a question's best candidate: its share among the candidates, how far it stands above the
+# next, and what it holds of what was asked.
+JUDGE_FEATURES = (
+    "share", "margin", "score", "years_in_passage", "names_in_passage", "type_fit", "counted_near",
+    "missing_weight", "no_data", "points_elsewhere", "english", "fact_question", "coverage", "passage_coverage",
+    "figure_near_match", "names_specific",
 )
 
 
 @dataclass(frozen=True)
-class Model:
-    """Standardised logistic weights over FEATURES, and the probability below which the reader declines."""
+class Linear:
+    """Weights over standardised features: score = intercept + sum(coef * (x - mean) / scale)."""
 
     mean: tuple[float, ...]
     scale: tuple[float, ...]
     coef: tuple[float, ...]
-    intercept: float
-    threshold: float
-    close: float = 0.8  # a second candidate from another passage joins when it scores this share of the first
+    intercept: float = 0.0
+
+    def score(self, row: Sequence[float]) -> float:
+        return self.intercept + sum(c * (x - m) / s for c, x, m, s in zip(self.coef, row, self.mean, self.scale))
 
     def probability(self, row: Sequence[float]) -> float:
-        z = self.intercept + sum(c * (x - m) / s for c, x, m, s in zip(self.coef, row, self.mean, self.scale))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, self.score(row)))))
+
+    def to_json(self) -> dict[str, object]:
+        return {"mean": list(self.mean), "scale": list(self.scale), "coef": list(self.coef),
+                "intercept": self.intercept}
+
+    @classmethod
+    def from_json(cls, data: dict[str, list[float] | float]) -> Linear:
+        def floats(key: str) -> tuple[float, ...]:
+            value = data[key]
+            assert isinstance(value, list)
+            return tuple(float(v) for v in value)
+
+        return cls(floats("mean"), floats("scale"), floats("coef"), float(data["intercept"]))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Model:
+    """Two fitted parts. The ranker orders a question's candidates (a conditional logit: its scores, turned into
+    shares by a softmax over the candidates, are the chance each is the answer). The judge looks at the best one
+    and how it stands out (JUDGE_FEATURES) and gives the chance that answering with it is right; below
+    `threshold` the reader declines."""
+
+    ranker: Linear
+    judge: Linear
+    threshold: float
+    close: float = 0.7  # a second candidate from another passage joins when its share is this part of the best's
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> Model:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data["features"]) != FEATURES:
-            raise ValueError(f"{path} was fit on other features; run `python -m assistant.answer.fit`")
-        return cls(tuple(data["mean"]), tuple(data["scale"]), tuple(data["coef"]), float(data["intercept"]),
-                   float(data["threshold"]), float(data.get("close", 0.8)))
+        if tuple(data["features"]) != FEATURES or tuple(data["judge_features"]) != JUDGE_FEATURES:
+            raise ValueError(f"{path} was fit on other features; run `python -m assistant.answer.fit --write`")
+        return cls(Linear.from_json(data["ranker"]), Linear.from_json(data["judge"]), float(data["threshold"]),
+                   float(data["close"]))
 
 
 @dataclass(frozen=True)
@@ -102,7 +137,8 @@ class Asked:
 class Candidate:
     unit: Unit
     features: list[float]
-    probability: float = 0.0
+    score: float = 0.0  # the ranker's
+    probability: float = 0.0  # its share of the softmax over the question's candidates
 
 
 class Reader:
@@ -127,20 +163,37 @@ class Reader:
         if declined is not None:
             return declined
         candidates = self.candidates(question, passages, intent)
-        for candidate in candidates:
-            candidate.probability = self.model.probability(candidate.features)
-        return self.decide(question, passages, intent, candidates, self.model)
+        return self.decide(question, passages, intent, self.rank(candidates, self.model.ranker), self.model)
 
-    def decide(self, question: str, passages: list[Passage], intent: Intent, candidates: list[Candidate],
-               model: Model) -> Answer:
-        """Answer with the most probable candidate, or decline when it falls below the model's threshold."""
-        if not candidates:
-            return _abstain(question, passages, "De vraag bevat geen woorden om op te zoeken.")
-        ranked = sorted(candidates, key=lambda c: (-c.probability, c.unit.passage.rank, c.unit.position))
+    @staticmethod
+    def rank(candidates: list[Candidate], ranker: Linear) -> list[Candidate]:
+        """The candidates best first, each with its share of the softmax over the ranker's scores."""
+        scores = [ranker.score(c.features) for c in candidates]
+        top = max(scores, default=0.0)
+        weights = [math.exp(s - top) for s in scores]
+        total = sum(weights) or 1.0
+        for candidate, score, weight in zip(candidates, scores, weights):
+            candidate.score, candidate.probability = score, weight / total
+        return sorted(candidates, key=lambda c: (-c.score, c.unit.passage.rank, c.unit.position))
+
+    def judge_row(self, question: str, ranked: list[Candidate]) -> list[float]:
+        """JUDGE_FEATURES of a question's ranked candidates."""
         best = ranked[0]
-        if best.probability < model.threshold:
+        features = dict(zip(FEATURES, best.features))
+        runner_up = ranked[1].score if len(ranked) > 1 else best.score - 5.0
+        row = {**features, "share": best.probability, "margin": min(best.score - runner_up, 5.0),
+               "score": best.score, "english": float(is_english(question))}
+        return [row[name] for name in JUDGE_FEATURES]
+
+    def decide(self, question: str, passages: list[Passage], intent: Intent, ranked: list[Candidate],
+               model: Model) -> Answer:
+        """Answer with the best candidate, or decline when the judge gives it less than the model's threshold."""
+        if not ranked:
+            return _abstain(question, passages, "De vraag bevat geen woorden om op te zoeken.")
+        best = ranked[0]
+        if model.judge.probability(self.judge_row(question, ranked)) < model.threshold:
             return _abstain(question, passages, _why_not(best, self.asked(question, intent)))
-        chosen = self._with_context(best.unit, candidates)
+        chosen = self._with_context(best.unit, ranked)
         text = _render(chosen)
         second = next((c for c in ranked[1:] if c.unit.passage is not best.unit.passage
                        and c.probability >= model.close * best.probability), None)
@@ -188,7 +241,7 @@ class Reader:
         top_score = max(p.score for p in passages) or 1.0
         out: list[Candidate] = []
         for passage in passages:
-            units = split_units(passage)
+            units = refine(split_units(passage))
             stems = [set(self.analyzer.tokens(_said(u))) for u in units]
             whole = set(self.analyzer.tokens(f"{passage.chunk.title} {passage.chunk.text}"))
             haystack = _haystack(passage)
@@ -202,6 +255,15 @@ class Reader:
             top = max((c.features[i] for c in out), default=0.0) or 1.0
             for candidate in out:
                 candidate.features[FEATURES.index(f"{name.split('_')[-1]}_relative")] = candidate.features[i] / top
+        # A name or year every candidate mentions tells them apart no more than none does ("FOD Werkgelegenheid" in
+        # an answer of the FOD); one that few mention is what sets the answer apart ("Samu Social" among other
+        # organisations' figures).
+        for feature, asked_for, found in (("names_specific", asked.names, _mentions),
+                                          ("years_specific", tuple(asked.years), lambda y, t: y in t)):
+            said = [[found(n, _said(c.unit)) for n in asked_for] for c in out]
+            rarity = [1.0 - sum(row[j] for row in said) / len(out) for j in range(len(asked_for))]
+            for candidate, row in zip(out, said):
+                candidate.features[FEATURES.index(feature)] = sum(r for r, s in zip(rarity, row) if s)
         return out
 
     def _features(self, asked: Asked, unit: Unit, stems: set[str], neighbours: list[set[str]], whole: set[str],
@@ -238,8 +300,10 @@ class Reader:
             "no_data": float(bool(_NO_DATA.search(text))),
             "length": min(len(text), 800) / 400,
             "proximity": self._proximity(text, weights),
-            "coverage_relative": 0.0,  # set once every candidate is scored
+            "coverage_relative": 0.0,  # these four are set once every candidate is scored
             "idf_relative": 0.0,
+            "names_specific": 0.0,
+            "years_specific": 0.0,
         }
         return [features[name] for name in FEATURES]
 
@@ -283,7 +347,7 @@ class Reader:
 
     def _with_context(self, best: Unit, candidates: list[Candidate]) -> list[Unit]:
         """The best sentence, and the sentence before when the best one leans on it ("Dit bedrag ...")."""
-        same = [c.unit for c in candidates if c.unit.passage is best.passage]
+        same = sorted((c.unit for c in candidates if c.unit.passage is best.passage), key=lambda u: u.position)
         chosen = [best]
         i = best.position
         if i > 0 and _LEANS_BACK.match(best.text) and not same[i - 1].bullet:
@@ -301,6 +365,30 @@ def _question_stems(weights: dict[frozenset[str], float]) -> set[str]:
     return set().union(*weights) if weights else set()
 
 
+# Sentences the archive glued together ("werknemers.Zie bijlage"), a table mark, and dash lists run into one line
+# ("de volgende budgetten:- 2014: 26.000 euro;- 2015: 10.000 euro"): where one candidate ends and the next begins.
+_GLUED = re.compile(r"(?<=[a-zà-ý0-9)]{2}[.!?])(?=[A-ZÀ-Ý][a-zà-ý])|(?<=-[a-z]{2}-\d)\s+|(?<=-[a-z]{3}-\d)\s+")
+_DASH_ITEM = re.compile(r"(?<=[:;])\s*-\s*(?=\S)")
+
+
+def refine(units: list[Unit]) -> list[Unit]:
+    """Finer candidates: glued sentences apart, and each item of a dash list run into one line its own
+    candidate, under the sentence that introduces it."""
+    out: list[Unit] = []
+    for unit in units:
+        for sentence in (s.strip() for s in _GLUED.split(unit.text) if s.strip()):
+            items = _DASH_ITEM.split(sentence)
+            if len(items) < 3:  # one dash is a dash, not a list
+                out.append(replace(unit, text=sentence, position=len(out)))
+                continue
+            head = items[0].strip()
+            out.append(replace(unit, text=head, position=len(out)))
+            lead = head if head.endswith(":") else (unit.lead if unit.bullet else head)
+            for item in items[1:]:
+                out.append(Unit(item.strip().rstrip(";"), unit.passage, len(out), lead=lead, bullet=True))
+    return out
+
+
 _LEANS_BACK = re.compile(r"^(deze|dit|die|dat|daarbij|hierbij|daarnaast|bovendien|ook|zo|het|hij|zij|ze|these|"
                          r"this|that|it|they)\b", re.I)
 
@@ -311,7 +399,7 @@ def _answer_kind(question: str, intent: Intent) -> str:
         return "why"
     if intent.wants == "amount":
         return "amount"
-    if intent.wants in ("number", "frequency"):
+    if intent.wants in ("number", "frequency") or _DURATION.search(question):
         return "percentage" if _PERCENT_ASKED.search(folded) else "number"
     if _PERCENT_ASKED.search(folded) and re.search(r"\b(welk|wat|what|which|hoe groot|how large)\b", folded):
         return "percentage"

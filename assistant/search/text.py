@@ -18,6 +18,7 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_EN_PLUS
 
+from .dictionary import to_dutch
 from .glossary import DUTCH_LEMMAS, DUTCH_SYNONYMS, ENGLISH_TO_DUTCH
 
 # Numbers keep their inner dots and commas ("15.087", "2,5"), so an amount is one token.
@@ -164,6 +165,7 @@ class Analyzer:
         out: list[Concept] = []
         content = list(dict.fromkeys(self.content_words(text)))
         vocabulary = self.decompounder.vocabulary
+        english = is_english(text)  # only an English question's words are looked up in the dictionary
         for first, second in zip(content, content[1:]):
             # "web surveys", "klant tevredenheid": Dutch writes such pairs as one word.
             if first + second in vocabulary:
@@ -172,7 +174,8 @@ class Analyzer:
         for word in content:
             for part in self.decompounder.split(word) or (word,):
                 own = frozenset(self.tokens(part) or [self.stem(part)])
-                others = {*self._synonyms.get(self.stem(part), ()), *ENGLISH_TO_DUTCH.get(part, ())}
+                translations = to_dutch(part) if english else ENGLISH_TO_DUTCH.get(part, ())
+                others = {*self._synonyms.get(self.stem(part), ()), *translations}
                 if vocabulary and part not in vocabulary:
                     others.update(self.decompounder.containing(part))
                 stems = own | {s for alt in others for s in self.tokens(alt) or [self.stem(alt)]}
