@@ -324,7 +324,7 @@ class Reader:
 
     def _figure_near_match(self, text: str, weights: dict[frozenset[str], float]) -> float:
         """1 when a figure (not a year) stands within a few words of a word the question asks about."""
-        tokens = text.split()
+        tokens = _NOT_COUNTS.sub(" ", text).split()
         for i, token in enumerate(tokens):
             if not any(ch.isdigit() for ch in token) or _YEAR.fullmatch(token.strip(".,;:()")):
                 continue
@@ -417,7 +417,7 @@ def _answer_kind(question: str, intent: Intent) -> str:
 
 def _fits(asked: Asked, text: str, unit: Unit) -> float:
     """Does the text hold the kind of answer asked for?"""
-    figures = [m.group(0) for m in _FIGURE.finditer(text) if not _YEAR.fullmatch(m.group(0).strip())]
+    figures = counts(text)
     kind = asked.kind
     if kind == "number":
         return float(bool(figures) or bool(_NUMBER_WORDS.search(text)))
@@ -432,6 +432,20 @@ def _fits(asked: Asked, text: str, unit: Unit) -> float:
     if kind == "name":
         return float(_has_name(text))
     return 1.0
+
+
+# Figures that count nothing: a date ("27 december 2016", "20/07/2005"), a time ("10 uur", "14u30"), an article or
+# a numbered item ("artikel 58", "punt 3").
+_NOT_COUNTS = re.compile(
+    r"\b\d{1,2}(?:\s+(?:en|op|tot|à|-)\s+\d{1,2})?\s+(?:januari|februari|maart|april|mei|juni|juli|augustus|september|"
+    r"oktober|november|december|january|february|march|may|june|july|august|october)\b"
+    r"|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}\s*(?:uur|u|h)\b(?:\s*\d{2})?"
+    r"|\b(?:artikel|artikelen|art\.|article|punt|punten|nummer|nr\.?)\s*\d+\w*", re.I)
+
+
+def counts(text: str) -> list[str]:
+    """The figures of a text that may count or measure something: not years, dates, times or article numbers."""
+    return [m.group(0) for m in _FIGURE.finditer(_NOT_COUNTS.sub(" ", text)) if not _YEAR.fullmatch(m.group(0).strip())]
 
 
 def _has_name(text: str) -> bool:
