@@ -33,7 +33,7 @@ run: install
 	$(PY) -m assistant serve
 
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 # The development question set, scored (../shared/eval).
 eval: install

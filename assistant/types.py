@@ -8,25 +8,16 @@ Metadata = dict[str, str | int | float | bool]
 TABLE = "table"  # the chunk metadata key that marks a table (Chunk.is_table)
 
 
-@dataclass(frozen=True)
-class Section:
-    """A named span of a document's text: the question or the answer."""
-
-    name: str  # "question", "answer" or "text" when the document has no such structure
-    start: int
-    end: int
+def agency_label(full: str, short: str) -> str:
+    """How an agency is named to a reader: "Agentschap Integratie en Inburgering (AgII)", or the full name alone
+    when there is no other short form."""
+    return f"{full} ({short})" if short and short != full else full
 
 
-@dataclass(frozen=True)
-class Document:
-    """One source document; `text` is what offsets point into and what the chat shows."""
+class _Agency:
+    """The agency of a document or chunk, read from its metadata."""
 
-    id: str
-    text: str
-    title: str = ""
-    metadata: Metadata = field(default_factory=dict)
-    sections: tuple[Section, ...] = ()
-    source: str = ""  # path or record origin, for messages
+    metadata: Metadata
 
     @property
     def agency(self) -> str:
@@ -37,9 +28,34 @@ class Document:
     def agency_short(self) -> str:
         return str(self.metadata.get("agency_short") or self.agency)
 
+    @property
+    def agency_label(self) -> str:
+        return agency_label(self.agency, self.agency_short)
+
 
 @dataclass(frozen=True)
-class Chunk:
+class Section:
+    """A named span of a document's text: the question or the answer."""
+
+    name: str  # "question", "answer" or "text" when the document has no such structure
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document(_Agency):
+    """One source document; `text` is what offsets point into and what the chat shows."""
+
+    id: str
+    text: str
+    title: str = ""
+    metadata: Metadata = field(default_factory=dict)
+    sections: tuple[Section, ...] = ()
+    source: str = ""  # path or record origin, for messages
+
+
+@dataclass(frozen=True)
+class Chunk(_Agency):
     """A passage of a document, with its place in the source text."""
 
     id: str
@@ -61,15 +77,6 @@ class Chunk:
     def indexed_text(self) -> str:
         """What is embedded and BM25-indexed: the title first, so the chunk is findable out of context."""
         return f"{self.title}\n{self.text}" if self.title else self.text
-
-    @property
-    def agency(self) -> str:
-        """Who answered: the agency, or for archives that name no agency, the department."""
-        return str(self.metadata.get("agency") or self.metadata.get("department") or "")
-
-    @property
-    def agency_short(self) -> str:
-        return str(self.metadata.get("agency_short") or self.agency)
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,13 @@ def corpus_assistant(tmp_path_factory: pytest.TempPathFactory, real_embedder: Em
     return open_assistant(tmp_path_factory.mktemp("corpus-index"), real_embedder, [CORPUS])
 
 
+# Fixtures that load the real model or export it to ONNX (test_onnx_embed.py).
+SLOW_FIXTURES = {"real_embedder", "corpus_assistant", "onnx_cache", "onnx_embedder"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that use the real model (directly or through another fixture) are `slow`: `-m "not slow"` skips them."""
+    """Tests that use the real model or its ONNX export (directly or through another fixture) are `slow`:
+    `-m "not slow"` skips them."""
     for item in items:
-        if {"real_embedder", "corpus_assistant"} & set(getattr(item, "fixturenames", ())):
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)

@@ -31,6 +31,8 @@ from assistant.core import Assistant
 from assistant.errors import IndexMismatchError, IndexMissingError, ServerUnavailableError
 from assistant.settings import Settings
 
+pytestmark = pytest.mark.slow  # starts a Chroma server
+
 CHROMA = Path(sys.executable).parent / "chroma"
 TESTS = Path(__file__).resolve().parent
 

@@ -22,6 +22,9 @@ from typing import Any
 
 import pytest
 
+# Each test runs ingests of hundreds of documents in child processes: about 90 s for the module on 2 cores.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = 1000
 

@@ -130,7 +130,7 @@ def _join_tables(text: str, paragraphs: list[_Span]) -> list[_Span]:
     run: list[_Span] = []
 
     def flush() -> None:
-        rows = sum(_is_numeric_row(line) for p in run for line in text[p.start:p.end].split("\n"))
+        rows = sum(is_numeric_row(line) for p in run for line in text[p.start:p.end].split("\n"))
         if len(run) > 1 and rows >= TABLE_MIN_ROWS:
             out.append(_Span(run[0].start, run[-1].end, table=True))
         elif len(run) == 1 and rows >= TABLE_MIN_ROWS:
@@ -203,8 +203,11 @@ def _short_lined(text: str, span: _Span) -> bool:
     return all(len(line.strip()) <= TABLE_LINE_CHARS for line in text[span.start:span.end].split("\n"))
 
 
-def _is_numeric_row(line: str) -> bool:
+def is_numeric_row(line: str) -> bool:
     """A table row: it ends in a number (or "nvt") and holds at least two numbers."""
     tokens = line.split()
     return len(tokens) >= 2 and bool(_NUMERIC.match(tokens[-1])) and sum(
         bool(_NUMERIC.match(t)) for t in tokens) >= 2
+
+
+_is_numeric_row = is_numeric_row  # the old name, until answer/extractive.py imports the public one
