@@ -61,14 +61,13 @@ FEATURES = (
     "years_in_sentence", "years_in_passage",
     "names_in_sentence", "names_in_passage", "inverse_rank", "score_ratio", "first_sentence",
     "question_side", "points_elsewhere", "no_data", "length", "proximity",
-    "coverage_relative", "idf_relative", "names_specific", "years_specific",
+    "coverage_relative", "idf_relative", "names_specific", "years_specific", "window_missing", "rare_unsaid",
 )
 # What the judge sees of a question's best candidate: its share among the candidates, how far it stands above the
 # next, and what it holds of what was asked.
 JUDGE_FEATURES = (
-    "share", "margin", "score", "years_in_passage", "names_in_passage", "type_fit", "counted_near",
-    "missing_weight", "no_data", "points_elsewhere", "english", "fact_question", "coverage", "passage_coverage",
-    "figure_near_match", "names_specific",
+    "share", "margin", "coverage", "type_fit", "counted_near", "years_in_passage", "years_in_sentence",
+    "names_in_passage", "names_specific", "points_elsewhere", "window_missing", "rare_unsaid",
 )
 
 
@@ -274,6 +273,9 @@ class Reader:
         coverage = _share(stems, weights, total)
         window = coverage + max((_share(n - stems, weights, total, besides=stems) for n in neighbours), default=0.0)
         missing = max((w for c, w in weights.items() if c.isdisjoint(whole)), default=0.0) / total
+        around = stems.union(*neighbours)
+        mean_weight = total / len(weights)
+        unsaid = [w for c, w in weights.items() if c.isdisjoint(around)]
         matched_idf = sum(w for c, w in weights.items() if not c.isdisjoint(stems))
         fact = asked.kind in _FACT_KINDS
         own = stems - _question_stems(weights)
@@ -282,6 +284,10 @@ class Reader:
             "window_coverage": window,
             "passage_coverage": _share(whole, weights, total),
             "missing_weight": missing,
+            # What the sentence and its neighbours leave out of the question: a trap asks for a year, a place or a
+            # group the passage does not give the figure for.
+            "window_missing": max(unsaid, default=0.0) / total,
+            "rare_unsaid": float(sum(w >= mean_weight for w in unsaid)),
             "matched_idf": math.log1p(matched_idf),
             "fact_question": float(fact),
             "type_fit": _fits(asked, text, unit) if fact or asked.kind == "why" else 0.0,
