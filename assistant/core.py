@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 from .answer.extractive import Answerer, ExtractiveAnswerer
 from .answer.question import analyze_question
 from .errors import AssistantError, InputError
-from .ingest.pipeline import Failure, FileResult, IngestResult, Progress, ingest_paths
+from .ingest.pipeline import PUBLIC_COLLECTION, Failure, FileResult, IngestResult, Progress, ingest_paths
 from .search.index import Index, open_client
 from .search.retrieve import per_agency, rerank, resolve_filters, retrieve
 from .settings import Settings
@@ -65,11 +65,12 @@ class Assistant:
     # -- ingest ----------------------------------------------------------------------------------
 
     def ingest(self, paths: Iterable[Path], on_file: Callable[[FileResult], None] | None = None,
-               on_progress: Callable[[Progress], None] | None = None, prune: bool = False) -> IngestResult:
-        """Read, chunk, embed and store every file under `paths`; a file that cannot be read is reported in
-        the result (and to `on_file` as it happens), not fatal. Searchable as soon as this returns."""
+               on_progress: Callable[[Progress], None] | None = None, prune: bool = False,
+               collection: str = PUBLIC_COLLECTION) -> IngestResult:
+        """Read, chunk, embed and store every file under `paths` in `collection`; a file that cannot be read is
+        reported in the result (and to `on_file` as it happens), not fatal. Searchable as soon as this returns."""
         return ingest_paths(self.index, paths, max_file_bytes=self.settings.max_file_mb * 1_000_000,
-                            prune=prune, on_file=on_file, on_progress=on_progress)
+                            prune=prune, on_file=on_file, on_progress=on_progress, collection=collection)
 
     def remove(self, doc_ids: Sequence[str]) -> int:
         """Take documents out of the index by id; returns how many were there."""

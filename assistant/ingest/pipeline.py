@@ -8,17 +8,35 @@ far); the CLI draws its progress bar from them, the chat its upload status.
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import LoadError
+from ..errors import InputError, LoadError
 from ..search.index import Index, IngestReport, Outcome
 from ..types import Document
 from .load import SourceFile, count_records, find_files, read_documents
 
 log = logging.getLogger(__name__)
+
+# The collection every signed-in user sees. A document in it carries no `collection` field, so an index built
+# before collections existed is all public, and re-ingesting it changes no hash and embeds nothing again.
+PUBLIC_COLLECTION = "openbaar"
+COLLECTION_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def check_collection(name: str) -> str:
+    """A collection (or group) name: lower-case letters, digits, '-' and '_', at most 64; else an InputError."""
+    if not COLLECTION_NAME.fullmatch(name or ""):
+        raise InputError(f"ongeldige collectienaam {name!r}: gebruik kleine letters, cijfers, - en _ (bv. kabinet)")
+    return name
+
+
+def collection_of(metadata: Mapping[str, object]) -> str:
+    """The collection a document or chunk is in (no field: the public one)."""
+    return str(metadata.get("collection") or PUBLIC_COLLECTION)
 
 
 @dataclass(frozen=True)
@@ -97,17 +115,19 @@ def ingest_paths(
     prune: bool = False,
     on_file: Callable[[FileResult], None] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    collection: str = PUBLIC_COLLECTION,
 ) -> IngestResult:
-    """Ingest every file under `paths`; with `prune`, also remove the documents that came from a file under
-    `paths` and are no longer there (a deleted file, or a record gone from a JSON Lines file)."""
-    return _Run(index, paths, max_file_bytes, on_file, on_progress).run(prune)
+    """Ingest every file under `paths` into `collection`; with `prune`, also remove the documents that came from a
+    file under `paths` and are no longer there (a deleted file, or a record gone from a JSON Lines file)."""
+    return _Run(index, paths, max_file_bytes, on_file, on_progress, check_collection(collection)).run(prune)
 
 
 class _Run:
     def __init__(self, index: Index, paths: Iterable[Path], max_file_bytes: int | None,
                  on_file: Callable[[FileResult], None] | None,
-                 on_progress: Callable[[Progress], None] | None) -> None:
+                 on_progress: Callable[[Progress], None] | None, collection: str = PUBLIC_COLLECTION) -> None:
         self.index = index
+        self.collection = collection
         self.paths = list(paths)
         self.files = find_files(self.paths)
         self.max_file_bytes = max_file_bytes
@@ -143,7 +163,11 @@ class _Run:
                     self.seen[item.id] = item.source
                     state.pending += 1
                     # The index keeps the absolute path: it is how --prune knows where a document came from.
-                    yield replace(item, source=key)
+                    # The collection is the one asked for, whatever the file's own metadata says.
+                    metadata = {k: v for k, v in item.metadata.items() if k != "collection"}
+                    if self.collection != PUBLIC_COLLECTION:
+                        metadata["collection"] = self.collection
+                    yield replace(item, source=key, metadata=metadata)
             except LoadError as exc:
                 self._fail(state, str(exc))
             state.read = True
