@@ -13,7 +13,8 @@ from langchain_core.embeddings import Embeddings
 from .answer.extractive import Answerer, ExtractiveAnswerer
 from .answer.question import analyze_question
 from .errors import AssistantError, InputError
-from .ingest.pipeline import PUBLIC_COLLECTION, Failure, FileResult, IngestResult, Progress, ingest_paths
+from .ingest.collection import PUBLIC_COLLECTION
+from .ingest.pipeline import Failure, FileResult, IngestResult, Progress, ingest_paths
 from .search.index import Index, open_client
 from .search.retrieve import per_agency, rerank, resolve_filters, retrieve
 from .settings import Settings

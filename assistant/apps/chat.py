@@ -22,13 +22,14 @@ from typing import Any
 
 import gradio as gr
 
-from ..auth.access import Access, SignInMiddleware, open_server_notice
+from ..auth.access import Access, SignInMiddleware
 from ..auth.audit import Asked, AuditLog
 from ..auth.scope import Scopes
 from ..auth.users import UsersFile
 from ..core import Assistant, check_question
 from ..errors import AssistantError, IndexMismatchError, IndexMissingError, ModelNotFoundError
-from ..ingest.pipeline import PUBLIC_COLLECTION, FileResult
+from ..ingest.collection import PUBLIC_COLLECTION
+from ..ingest.pipeline import FileResult
 from ..settings import Settings
 from .conversation import Turn, resolve_followup
 from .export import write_exports
@@ -536,20 +537,13 @@ def web_app(chat: Chat, access: Access | None = None) -> Any:
     return mounted
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, users_named: bool = False,
-          no_auth: bool = False) -> None:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, users: UsersFile | None = None,
+          notice: str = "") -> None:
     """The chat and the API (/api/ask, /api/similar, /api/health, /api/feedback, /docs) on one port, until
-    interrupted. Sign-in when the users file exists (or is named: then it must exist and be private)."""
+    interrupted; with `users`, every route needs a session or a token (`auth.access.sign_in_for` decides)."""
     import uvicorn
 
-    users = access = None
-    notice = ""
-    if (users_named or settings.users_file.exists()) and not no_auth:
-        users = UsersFile(settings.users_file)
-        users.users()  # a missing, unreadable or world-readable file stops the start, with what to do
-        access = Access(users)
-    else:
-        notice = open_server_notice(host, no_auth, settings.users_file)
     audit = AuditLog(settings.audit_db, settings.audit_retention_days)
     chat = open_chat(settings, users, audit, notice)
+    access = Access(users) if users is not None else None
     uvicorn.run(web_app(chat, access), host=host, port=port, access_log=False, log_level="info")

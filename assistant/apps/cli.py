@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..auth.commands import COMMANDS as AUTH_COMMANDS
+from ..auth.commands import OneLineParser
 from ..auth.commands import add_commands as add_auth_commands
 from ..errors import AssistantError, InputError
 from ..settings import Settings
@@ -105,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] and argv[0] in AUTH_COMMANDS:  # a mistake in these is one line, as in their own parsers
+        parser.error = OneLineParser.error.__get__(parser)  # type: ignore[method-assign]
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
@@ -128,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ..core import Assistant
 
-    from ..ingest.pipeline import check_collection
+    from ..ingest.collection import check_collection
 
     check_collection(args.collection)  # before seconds of model loading
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings on damaged PDFs: we report those ourselves
@@ -258,10 +262,13 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .chat import serve
+    from ..auth.access import sign_in_for
 
     named = args.users is not None or "ASSISTANT_USERS_FILE" in os.environ
-    serve(settings, host=args.host, port=args.port, users_named=named, no_auth=args.no_auth)
+    users, notice = sign_in_for(settings.users_file, args.host, named, args.no_auth)  # before Gradio's import
+    from .chat import serve
+
+    serve(settings, host=args.host, port=args.port, users=users, notice=notice)
     return 0
 
 

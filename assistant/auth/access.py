@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -249,3 +250,14 @@ def open_server_notice(host: str, no_auth: bool, users_file: object) -> str:
         f"serve op {host} zonder aanmelden weigert te starten: iedereen op het netwerk zou alles lezen. Maak een "
         f"gebruiker (`python -m assistant users add NAAM --group GROEP --users {users_file}`, wachtwoord op "
         f"standaardinvoer) en start met `serve --users {users_file}`, of kies uitdrukkelijk --no-auth")
+
+
+def sign_in_for(users_file: Path, host: str, users_named: bool, no_auth: bool) -> tuple[UsersFile | None, str]:
+    """What `serve` runs with: the users file (sign-in) when it exists or was named, unless --no-auth; else no
+    sign-in and the notice the page shows. A named file that is missing, broken or readable by others, or an open
+    server off loopback without --no-auth, is a UsersError, before anything is loaded."""
+    if (users_named or users_file.exists()) and not no_auth:
+        users = UsersFile(users_file)
+        users.users()
+        return users, ""
+    return None, open_server_notice(host, no_auth, users_file)

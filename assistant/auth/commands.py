@@ -32,6 +32,7 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     users_file = argparse.ArgumentParser(add_help=False)
     users_file.add_argument("--users", type=Path, help="the users file (default: users.json beside the code, "
                                                        "or ASSISTANT_USERS_FILE)")
+    users_file.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     users = sub.add_parser("users", help="users, their groups and API tokens (for `serve` with sign-in)")
     users_sub = users.add_subparsers(dest="action", required=True, metavar="ACTION",
                                      parser_class=OneLineParser)

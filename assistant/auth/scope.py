@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Assistant
-from ..ingest.pipeline import collection_of
+from ..ingest.collection import collection_of
 from ..search.index import Index
 from ..types import Chunk, Document
 from .users import User, UsersFile

@@ -25,7 +25,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..errors import AssistantError
-from ..ingest.pipeline import PUBLIC_COLLECTION, check_collection
+from ..ingest.collection import PUBLIC_COLLECTION, check_collection
 
 USER_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 MIN_PASSWORD = 8

@@ -8,35 +8,19 @@ far); the CLI draws its progress bar from them, the chat its upload status.
 from __future__ import annotations
 
 import logging
-import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import InputError, LoadError
+from ..errors import LoadError
 from ..search.index import Index, IngestReport, Outcome
 from ..types import Document
+from .collection import PUBLIC_COLLECTION, check_collection
 from .load import SourceFile, count_records, find_files, read_documents
 
 log = logging.getLogger(__name__)
 
-# The collection every signed-in user sees. A document in it carries no `collection` field, so an index built
-# before collections existed is all public, and re-ingesting it changes no hash and embeds nothing again.
-PUBLIC_COLLECTION = "openbaar"
-COLLECTION_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
-
-
-def check_collection(name: str) -> str:
-    """A collection (or group) name: lower-case letters, digits, '-' and '_', at most 64; else an InputError."""
-    if not COLLECTION_NAME.fullmatch(name or ""):
-        raise InputError(f"ongeldige collectienaam {name!r}: gebruik kleine letters, cijfers, - en _ (bv. kabinet)")
-    return name
-
-
-def collection_of(metadata: Mapping[str, object]) -> str:
-    """The collection a document or chunk is in (no field: the public one)."""
-    return str(metadata.get("collection") or PUBLIC_COLLECTION)
 
 
 @dataclass(frozen=True)
