@@ -39,8 +39,8 @@ Hoe staat het met de {SECRET_WORD} in het kabinet?
 
 ## Antwoord
 
-De {SECRET_WORD} is klaar. De tevredenheid over de {SECRET_WORD} werd gemeten bij 37 respondenten
-en bedraagt 91 procent.
+De {SECRET_WORD} is klaar. {SECRET_AGENCY} meet de klanttevredenheid over de {SECRET_WORD} met een
+bevraging bij 37 respondenten: 91 procent is tevreden.
 """
 BERT_WORD = "pelikaanbegroting"
 BERT_ID = "fin-nota-pelikaan"
