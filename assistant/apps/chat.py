@@ -429,8 +429,8 @@ class Chat:
                         feedback_options=("Like", "Dislike") if self.audit is not None else None, buttons=["copy"],
                     )
                     feedback_id = gr.State(None)
-                    comment = gr.Textbox(label="Toelichting bij uw beoordeling (optioneel)", visible=False, lines=2,
-                                         elem_id="feedback-toelichting", submit_btn="Verstuur")
+                    comment = gr.Textbox(label="Toelichting bij uw beoordeling (optioneel)", visible=False, lines=1,
+                                         max_lines=4, elem_id="feedback-toelichting", submit_btn="Verstuur")
                     question = gr.Textbox(label="Uw vraag", placeholder="Bv. " + EXAMPLES[0], lines=1,
                                           max_lines=8, elem_id="vraag", submit_btn=False)
                     with gr.Row():
