@@ -173,3 +173,17 @@ def test_an_upload_goes_into_a_group_of_the_user(chat: Chat, tmp_path: Path) -> 
     assert chat.assistant.index.document("an-upload").metadata["collection"] == "kabinet"  # type: ignore
     assert "an-upload" not in {d for _, d in chat.document_choices((), request("bert"))}  # type: ignore[arg-type]
     assert chat.assistant.remove(["an-upload"]) == 1  # type: ignore[union-attr]
+
+
+def test_an_open_server_says_so_on_the_page(assistant: Assistant, tmp_path: Path) -> None:
+    from assistant.auth.access import OPEN_NOTICE
+
+    def shown(chat: Chat) -> list[str]:
+        config = chat.build().get_config_file()
+        return [str(c["props"].get("value")) for c in config["components"]
+                if c["props"].get("elem_id") == "open-server"]
+
+    assert shown(Chat(assistant, export_dir=tmp_path, notice=OPEN_NOTICE)) == [
+        "**Let op:** deze server is open (--no-auth): iedereen die hem bereikt, kan alle documenten lezen en er "
+        "toevoegen, zonder aan te melden."]
+    assert shown(Chat(assistant, export_dir=tmp_path)) == []
