@@ -15,6 +15,7 @@ from assistant.auth.scope import CollectionView, Scopes, scoped
 from assistant.core import Assistant
 from assistant.errors import InputError
 from assistant.search.retrieve import retrieve
+from assistant.settings import Settings
 from assistant.similar import find_similar
 
 CORPUS_IDS = ["abb-klanttevredenheidsonderzoek", "agii-klantentevredenheidsmeting", "agii-klanttevredenheid",
@@ -187,3 +188,19 @@ def test_an_open_server_says_so_on_the_page(assistant: Assistant, tmp_path: Path
         "**Let op:** deze server is open (--no-auth): iedereen die hem bereikt, kan alle documenten lezen en er "
         "toevoegen, zonder aan te melden."]
     assert shown(Chat(assistant, export_dir=tmp_path)) == []
+
+
+@pytest.mark.slow  # the command loads the bundled model
+def test_ingest_collection_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from auth_support import write_documents
+
+    from assistant.apps.cli import main
+
+    secret, _ = write_documents(tmp_path / "docs")
+    index = tmp_path / "index"
+    assert main(["ingest", str(secret), "--index", str(index), "--collection", "kabinet", "--quiet"]) == 0
+    assert main(["ingest", str(secret), "--index", str(index), "--collection", "Kabinet!"]) == 2
+    assert capsys.readouterr().err == ("error: ongeldige collectienaam 'Kabinet!': gebruik kleine letters, cijfers, "
+                                       "- en _ (bv. kabinet)\n")
+    opened = Assistant.open(Settings(index_dir=index, default_index=False), embedder=HashEmbedder())
+    assert opened.index.document(SECRET_ID).metadata["collection"] == "kabinet"  # type: ignore[union-attr]

@@ -246,3 +246,29 @@ def test_serve_off_loopback_without_users_refuses_to_start(tmp_path: Path) -> No
                        f"--group GROEP --users {missing}`\n")
     assert run(["--users", str(missing)]) == expected
     assert run([], ASSISTANT_USERS_FILE=str(missing)) == expected
+
+
+def test_a_users_file_that_cannot_be_written_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "een-bestand").write_text("")
+    path = tmp_path / "een-bestand" / "users.json"
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["users", "add", "an", "--group", "kabinet", "--users", str(path)]) == 2
+    assert capsys.readouterr() == ("", f"error: kan {path} niet schrijven: File exists\n")
+
+
+def test_a_failure_while_hashing_shows_no_password_in_its_traceback(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import traceback
+
+    from assistant.auth import users as users_module
+
+    class Broken:
+        def hash(self, password: str) -> str:
+            raise RuntimeError("argon2 went wrong")
+
+    monkeypatch.setattr(users_module, "_HASHER", Broken())
+    with pytest.raises(RuntimeError) as caught:
+        UsersFile(tmp_path / "users.json").add("an", ["kabinet"], PASSWORD)
+    shown = "".join(traceback.format_exception(caught.value))
+    assert "argon2 went wrong" in shown and PASSWORD not in shown

@@ -11,6 +11,7 @@ on a running server at its next request.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -181,12 +182,15 @@ class UsersFile:
         data = {"users": {u.name: {"password": u.password_hash, "groups": list(u.groups),
                                    "tokens": list(u.token_hashes)}
                           for u in sorted(users.values(), key=lambda u: u.name)}}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "w", encoding="utf-8") as out:
                 json.dump(data, out, indent=1, ensure_ascii=False)
             os.replace(temporary, self.path)
+        except OSError as exc:
+            raise UsersError(f"kan {self.path} niet schrijven: {exc.strerror or exc.__class__.__name__}") from None
         finally:
-            temporary.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
