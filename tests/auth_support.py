@@ -25,10 +25,11 @@ PASSWORDS = {"an": "geheim-wachtwoord-an", "bert": "geheim-wachtwoord-bert"}
 GROUPS = {"an": ["kabinet"], "bert": ["financien"]}
 # The word in an's document and in no other: the trace the other user must never see.
 SECRET_WORD = "zwaluwstaartverbinding"
-SECRET_ID = "kab-nota-zwaluwstaart"
+# A group's document has its id under the collection's name (ingest/collection.py).
+SECRET_ID = "kabinet/kab-nota-zwaluwstaart"
 SECRET_AGENCY = "Kabinet Testzaken"
 SECRET = f"""---
-id: {SECRET_ID}
+id: {SECRET_ID.split("/")[1]}
 title: "Nota over de {SECRET_WORD}"
 agency: "{SECRET_AGENCY}"
 agency_short: "KTZ"
@@ -43,9 +44,9 @@ De {SECRET_WORD} is klaar. {SECRET_AGENCY} meet de klanttevredenheid over de {SE
 bevraging bij 37 respondenten: 91 procent is tevreden.
 """
 BERT_WORD = "pelikaanbegroting"
-BERT_ID = "fin-nota-pelikaan"
+BERT_ID = "financien/fin-nota-pelikaan"
 BERT = f"""---
-id: {BERT_ID}
+id: {BERT_ID.split("/")[1]}
 title: "Nota over de {BERT_WORD}"
 agency: "Financien Testdienst"
 agency_short: "FTD"

@@ -48,14 +48,22 @@ def test_reingesting_the_public_corpus_embeds_nothing_again(assistant: Assistant
     assert (report.added, report.updated, report.unchanged, report.chunks) == (0, 0, 5, 0)
 
 
-def test_a_document_moves_to_the_collection_it_is_ingested_into(tmp_path: Path) -> None:
-    moved = build_index(tmp_path, HashEmbedder())
-    report = moved.ingest([tmp_path / "docs" / "kabinet.md"], collection="financien").report
-    assert (report.added, report.updated) == (0, 1)
-    assert SECRET_ID in scoped(moved, BERT).index.document_ids()
-    assert SECRET_ID not in scoped(moved, AN).index.document_ids()
+def test_each_collection_has_its_own_ids_and_prunes_only_its_own(tmp_path: Path) -> None:
+    index = build_index(tmp_path, HashEmbedder())
+    # The same file into another group's collection: another document, an's is left as it was.
+    report = index.ingest([tmp_path / "docs" / "kabinet.md"], collection="financien").report
+    assert (report.added, report.updated) == (1, 0)
+    assert "financien/kab-nota-zwaluwstaart" in scoped(index, BERT).index.document_ids()
+    assert SECRET_ID in scoped(index, AN).index.document_ids()
+    assert "financien/kab-nota-zwaluwstaart" not in scoped(index, AN).index.document_ids()
+    # And into the public one, under its own id. Pruning the kabinet's collection leaves that copy alone.
+    index.ingest([tmp_path / "docs" / "kabinet.md"])
+    (tmp_path / "docs" / "kabinet.md").unlink()
+    assert index.ingest([tmp_path / "docs"], collection="kabinet", prune=True).removed == 1
+    assert index.index.document(SECRET_ID) is None
+    assert index.index.document("kab-nota-zwaluwstaart") is not None
     with pytest.raises(InputError, match="^ongeldige collectienaam 'Kabinet': gebruik kleine letters"):
-        moved.ingest([CORPUS], collection="Kabinet")
+        index.ingest([CORPUS], collection="Kabinet")
 
 
 def test_lists_counts_and_the_passage_viewer_show_only_the_users_collections(assistant: Assistant) -> None:
@@ -171,9 +179,10 @@ def test_an_upload_goes_into_a_group_of_the_user(chat: Chat, tmp_path: Path) -> 
     note = tmp_path / "an-upload.md"
     note.write_text("---\nid: an-upload\ntitle: Nota\ncollection: openbaar\n---\nDe kraanvogelregeling is klaar.\n")
     list(chat.upload([str(note)], [], [], "financien", request("an")))  # type: ignore[arg-type]
-    assert chat.assistant.index.document("an-upload").metadata["collection"] == "kabinet"  # type: ignore
-    assert "an-upload" not in {d for _, d in chat.document_choices((), request("bert"))}  # type: ignore[arg-type]
-    assert chat.assistant.remove(["an-upload"]) == 1  # type: ignore[union-attr]
+    assert chat.assistant.index.document("kabinet/an-upload").metadata["collection"] == "kabinet"  # type: ignore
+    assert "kabinet/an-upload" in {d for _, d in chat.document_choices((), request("an"))}  # type: ignore[arg-type]
+    assert "kabinet/an-upload" not in {d for _, d in chat.document_choices((), request("bert"))}  # type: ignore
+    assert chat.assistant.remove(["kabinet/an-upload"]) == 1  # type: ignore[union-attr]
 
 
 def test_an_open_server_says_so_on_the_page(assistant: Assistant, tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ class _Visible:
     doc_ids: frozenset[str]
     mask: np.ndarray  # over the wrapped index's chunks: 1 visible, 0 hidden
     hidden_collections: tuple[str, ...]  # in the index and not visible
+    agencies: dict[str, str]  # full name -> short form, of the visible documents
 
 
 class CollectionView:
@@ -58,8 +59,9 @@ class CollectionView:
                 keep = [collection_of(c.metadata) in self.collections for c in chunks]
                 visible = [c for c, kept in zip(chunks, keep) if kept]
                 present = {collection_of(c.metadata) for c in chunks}
-                self._visible = _Visible(visible, frozenset(c.doc_id for c in visible),
-                                         np.array(keep, dtype=np.float32), tuple(sorted(present - self.collections)))
+                doc_ids = frozenset(c.doc_id for c in visible)
+                self._visible = _Visible(visible, doc_ids, np.array(keep, dtype=np.float32),
+                                         tuple(sorted(present - self.collections)), self._agencies(doc_ids))
                 self._source = chunks
             return self._visible
 
@@ -76,7 +78,9 @@ class CollectionView:
         return sorted(self._current().doc_ids)
 
     def agencies(self) -> dict[str, str]:
-        visible = self._current().doc_ids
+        return dict(self._current().agencies)
+
+    def _agencies(self, visible: frozenset[str]) -> dict[str, str]:
         names: dict[str, str] = {}
         for doc_id in sorted(visible):
             chunk = self.index.first_chunk(doc_id)

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..errors import LoadError
 from ..search.index import Index, IngestReport, Outcome
 from ..types import Document
-from .collection import PUBLIC_COLLECTION, check_collection
+from .collection import PUBLIC_COLLECTION, check_collection, collection_of, in_collection
 from .load import SourceFile, count_records, find_files, read_documents
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,7 @@ class _Run:
                     if isinstance(item, LoadError):
                         self._fail(state, str(item))
                         continue
+                    item = in_collection(item, self.collection)
                     if item.id in self.seen:
                         self._fail(state, f"{item.source}: document id {item.id!r} also in "
                                           f"{self.seen[item.id]}; skipped")
@@ -147,11 +148,7 @@ class _Run:
                     self.seen[item.id] = item.source
                     state.pending += 1
                     # The index keeps the absolute path: it is how --prune knows where a document came from.
-                    # The collection is the one asked for, whatever the file's own metadata says.
-                    metadata = {k: v for k, v in item.metadata.items() if k != "collection"}
-                    if self.collection != PUBLIC_COLLECTION:
-                        metadata["collection"] = self.collection
-                    yield replace(item, source=key, metadata=metadata)
+                    yield replace(item, source=key)
             except LoadError as exc:
                 self._fail(state, str(exc))
             state.read = True
@@ -195,10 +192,16 @@ class _Run:
         failed = {key for key, s in self.states.items() if s.errors}
         gone = [doc_id for doc_id, source in self.index.sources().items()
                 if doc_id not in self.seen and source and source not in failed
-                and any(_is_within(Path(source), root) for root in roots)]
+                and any(_is_within(Path(source), root) for root in roots) and self._ours(doc_id)]
         if gone:
             log.info("pruning %d documents whose files are gone: %s", len(gone), ", ".join(gone[:10]))
         return self.index.remove_documents(gone)
+
+
+    def _ours(self, doc_id: str) -> bool:
+        """In this ingest's collection: pruning one collection leaves the others' documents alone."""
+        document = self.index.document(doc_id)
+        return document is not None and collection_of(document.metadata) == self.collection
 
 
 def _is_within(path: Path, root: Path) -> bool:
