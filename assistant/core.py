@@ -14,6 +14,7 @@ from .answer.extractive import Answerer
 from .answer.reader import Reader
 from .answer.question import analyze_question
 from .errors import AssistantError, InputError
+from .ingest.collection import PUBLIC_COLLECTION
 from .ingest.pipeline import Failure, FileResult, IngestResult, Progress, ingest_paths
 from .search.index import Index, open_client
 from .search.retrieve import per_agency, rerank, resolve_filters, retrieve
@@ -66,11 +67,12 @@ class Assistant:
     # -- ingest ----------------------------------------------------------------------------------
 
     def ingest(self, paths: Iterable[Path], on_file: Callable[[FileResult], None] | None = None,
-               on_progress: Callable[[Progress], None] | None = None, prune: bool = False) -> IngestResult:
-        """Read, chunk, embed and store every file under `paths`; a file that cannot be read is reported in
-        the result (and to `on_file` as it happens), not fatal. Searchable as soon as this returns."""
+               on_progress: Callable[[Progress], None] | None = None, prune: bool = False,
+               collection: str = PUBLIC_COLLECTION) -> IngestResult:
+        """Read, chunk, embed and store every file under `paths` in `collection`; a file that cannot be read is
+        reported in the result (and to `on_file` as it happens), not fatal. Searchable as soon as this returns."""
         return ingest_paths(self.index, paths, max_file_bytes=self.settings.max_file_mb * 1_000_000,
-                            prune=prune, on_file=on_file, on_progress=on_progress)
+                            prune=prune, on_file=on_file, on_progress=on_progress, collection=collection)
 
     def remove(self, doc_ids: Sequence[str]) -> int:
         """Take documents out of the index by id; returns how many were there."""

@@ -57,6 +57,11 @@ class Settings:
     llm_base_url: str = ""  # an OpenAI-compatible server (vLLM, llama.cpp, LM Studio) or Ollama's address
     llm_timeout: float = 60.0  # seconds one model reply may take before the extractive answer is given instead
     llm_retries: int = 1  # further tries after a timeout or a server error (the client backs off between them)
+    # Sign-in for `serve`: users, groups and token hashes (`python -m assistant users add`). When the file exists
+    # (or --users / ASSISTANT_USERS_FILE names one), every route needs a session or a token.
+    users_file: Path = ROOT / "users.json"
+    audit_db: Path = ROOT / "audit.sqlite3"  # the audit log and the answers' feedback (SQLite), written by `serve`
+    audit_retention_days: int = 365  # audit and feedback rows older than this many days are deleted
 
     def __post_init__(self) -> None:
         for name in ("index_dir", "corpus_dir", "onnx_cache_dir"):
@@ -92,7 +97,8 @@ class Settings:
         if self.llm_retries < 0:
             raise SettingsError(f"llm_retries must be 0 or more, not {self.llm_retries}")
         check_k(self.k, SettingsError)
-        for name in ("candidates", "rrf_k", "max_question_chars", "batch_size", "write_batch", "max_file_mb"):
+        for name in ("candidates", "rrf_k", "max_question_chars", "batch_size", "write_batch", "max_file_mb",
+                     "audit_retention_days"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be at least 1, not {getattr(self, name)}")
 

@@ -9,15 +9,18 @@ received; the export step is not in it).
 
     python benchmarks/chat_load.py                      # starts `python -m assistant serve` on a free port
     python benchmarks/chat_load.py --url http://127.0.0.1:7860/ --clients 20
+    python benchmarks/chat_load.py --signed-in          # with sign-in: one user each, signed in on /login
 """
 from __future__ import annotations
 
 import argparse
 import math
 import os
+import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -54,9 +57,9 @@ def final_reply(result: Sequence[object]) -> tuple[str, str]:
 
 
 def converse(url: str, conversation: Sequence[str], start: threading.Barrier | None = None,
-             outcome: Outcome | None = None) -> list[tuple[str, str]]:
+             outcome: Outcome | None = None, headers: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """One person's conversation in its own session; with a barrier, waits so everyone asks at once."""
-    client = Client(url, verbose=False, download_files=False)
+    client = Client(url, verbose=False, download_files=False, headers=headers)
     if start is not None:
         start.wait()
     replies = []
@@ -79,9 +82,25 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def run(url: str, clients: int) -> Outcome:
+def sign_in(url: str, name: str, password: str) -> dict[str, str]:
+    """The session cookie of a sign-in on the login page, as headers for Gradio's client."""
+    import httpx
+
+    response = httpx.post(url.rstrip("/") + "/login", data={"username": name, "password": password}, timeout=60)
+    if response.status_code != 303 or "assistant_session" not in response.cookies:
+        raise RuntimeError(f"sign-in of {name} failed: HTTP {response.status_code}")
+    return {"Cookie": f"assistant_session={response.cookies['assistant_session']}"}
+
+
+def run(url: str, clients: int, users: Sequence[tuple[str, str]] = ()) -> Outcome:
+    """With `users` (name, password), client i signs in as users[i] first: the sign-ins are not in the latencies."""
+    sessions = [sign_in(url, name, password) for name, password in users]
+
+    def headers(i: int) -> dict[str, str] | None:
+        return sessions[i % len(sessions)] if sessions else None
+
     # The truth: each conversation asked alone, one after the other.
-    expected = {conv: converse(url, conv) for conv in CONVERSATIONS}
+    expected = {conv: converse(url, conv, headers=headers(0)) for conv in CONVERSATIONS}
     outcome = Outcome()
     lock = threading.Lock()
     start = threading.Barrier(clients)
@@ -90,7 +109,7 @@ def run(url: str, clients: int) -> Outcome:
         conv = CONVERSATIONS[i % len(CONVERSATIONS)]
         mine = Outcome()
         try:
-            replies = converse(url, conv, start, mine)
+            replies = converse(url, conv, start, mine, headers(i))
             for turn, (got, want) in enumerate(zip(replies, expected[conv])):
                 if got != want:
                     mine.errors.append(f"client {i} turn {turn + 1}: answer differs from the one asked alone")
@@ -110,15 +129,31 @@ def run(url: str, clients: int) -> Outcome:
     return outcome
 
 
+def make_users(folder: Path, count: int) -> tuple[Path, list[tuple[str, str]]]:
+    """A users file with `count` users in one group, each with a random password."""
+    sys.path.insert(0, str(ROOT))
+    from assistant.auth.users import UsersFile
+
+    users = UsersFile(folder / "users.json")
+    accounts = [(f"gebruiker{i:02d}", secrets.token_urlsafe(12)) for i in range(1, count + 1)]
+    for name, password in accounts:
+        users.add(name, ["team"], password)
+    return users.path, accounts
+
+
 @contextmanager
-def started_server() -> Iterator[str]:
-    """`python -m assistant serve` on a free port, stopped afterwards."""
+def started_server(users_file: Path | None = None, audit_db: Path | None = None) -> Iterator[str]:
+    """`python -m assistant serve` on a free port (with sign-in when given a users file), stopped afterwards."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
-    server = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if audit_db is not None:
+        env["ASSISTANT_AUDIT_DB"] = str(audit_db)
+    command = [sys.executable, "-m", "assistant", "serve", "--port", str(port)]
+    if users_file is not None:
+        command += ["--users", str(users_file)]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 300  # the first run builds index/ from corpus/
@@ -142,11 +177,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="a running chat; without it, one is started on a free port")
     parser.add_argument("--clients", type=int, default=20, help="people asking at the same moment")
+    parser.add_argument("--signed-in", action="store_true",
+                        help="start the server with sign-in and one user per client, each signed in on /login")
     args = parser.parse_args(argv)
+    if args.signed_in and args.url:
+        parser.error("--signed-in starts its own server; it cannot be used with --url")
 
-    def report(url: str) -> int:
-        outcome = run(url, args.clients)
-        print(f"clients: {args.clients} at once, 2 questions each: {len(outcome.latencies)} answered "
+    def report(url: str, users: Sequence[tuple[str, str]] = ()) -> int:
+        outcome = run(url, args.clients, users)
+        signed = f", {len(users)} signed-in users" if users else ""
+        print(f"clients: {args.clients} at once{signed}, 2 questions each: {len(outcome.latencies)} answered "
               f"in {outcome.wall:.1f} s")
         print(f"errors: {len(outcome.errors)}")
         for error in outcome.errors[:10]:
@@ -158,8 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.url:
         return report(args.url)
-    with started_server() as url:
-        return report(url)
+    with tempfile.TemporaryDirectory(prefix="chat-load-") as folder:
+        users_file, accounts = make_users(Path(folder), args.clients) if args.signed_in else (None, [])
+        # The audit log in the temporary folder: a benchmark's questions are nobody's.
+        with started_server(users_file, Path(folder) / "audit.sqlite3") as url:
+            return report(url, accounts)
 
 
 if __name__ == "__main__":

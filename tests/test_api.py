@@ -82,7 +82,7 @@ def test_health_counts_the_index(client: TestClient, corpus: Assistant) -> None:
 def test_the_openapi_schema_describes_the_operations(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert {path: sorted(ops) for path, ops in schema["paths"].items()} == {
-        "/api/ask": ["post"], "/api/similar": ["post"], "/api/health": ["get"]}
+        "/api/ask": ["post"], "/api/similar": ["post"], "/api/health": ["get"], "/api/feedback": ["post"]}
     ask = schema["paths"]["/api/ask"]["post"]
     assert sorted(ask["responses"]) == ["200", "400", "422", "502", "503"]
     request = schema["components"]["schemas"]["AskRequest"]

@@ -252,3 +252,23 @@ def test_similar_finds_the_same_documents_on_the_server(corpus_assistant: Assist
     on_server = find_similar(corpus_assistant, question, k=3).to_json()
     assert on_server == find_similar(_EMBEDDED["corpus"], question, k=3).to_json()
     assert len(on_server["documents"]) == 3
+
+
+def test_collections_are_metadata_on_the_server_and_filter_its_vector_search(chroma_url: str, tmp_path: Path,
+                                                                             fake_embedder: HashEmbedder) -> None:
+    from auth_support import SECRET_ID, write_documents
+
+    from assistant.auth.scope import CollectionView
+
+    secret, _ = write_documents(tmp_path)
+    assistant = open_on(chroma_url, fake_embedder, [CORPUS])
+    assistant.ingest([secret], collection="kabinet")
+    assert assistant.index.document(SECRET_ID).metadata["collection"] == "kabinet"  # type: ignore[union-attr]
+    hidden = {c.id for c in assistant.index.chunks if c.doc_id == SECRET_ID}
+    vector = fake_embedder.embed_query(assistant.index.chunk(sorted(hidden)[0]).text)
+    assert assistant.index.search_vectors(vector, 1, None)[0][0] in hidden
+    # Public chunks carry no `collection` field; the server's $nin keeps them, as the embedded store's does.
+    seen = CollectionView(assistant.index, {"openbaar"}).search_vectors(vector, 10, None)
+    assert len(seen) == 10 and not {i for i, _ in seen} & hidden
+    assert {i for i, _ in CollectionView(assistant.index, {"openbaar", "kabinet"}).search_vectors(vector, 10, None)} \
+        & hidden == hidden

@@ -32,7 +32,7 @@ from .reader import FEATURES, JUDGE_FEATURES, MAX_ANSWER_CHARS, MODEL_FILE, Cand
 
 THRESHOLDS = np.round(np.arange(0.02, 0.97, 0.02), 2)
 CLOSE = (0.5, 0.7, 1.01)  # 1.01: never a second candidate
-RANKER_L2 = 1.0  # of 0.01, 0.1 and 1: as many questions whose answering sentence ranks first (69, 68, 70 of 94), the least extreme weights
+RANKER_L2 = 1.0  # of 0.01, 0.1 and 1: as many first-ranked answers (69, 68, 70 of 94), the mildest weights
 JUDGE_C = 0.1  # of 0.1, 0.3 and 1: the best out-of-fold separation of right answers from the rest
 
 

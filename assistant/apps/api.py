@@ -1,9 +1,11 @@
-"""The HTTP API beside the chat, for scripts: POST /api/ask, POST /api/similar, GET /api/health.
+"""The HTTP API beside the chat, for scripts: POST /api/ask, POST /api/similar, GET /api/health, POST /api/feedback.
 
 The request and response models are pydantic, so /openapi.json describes exactly what is accepted and
 returned (and /docs shows it). Bad input is a 4xx with a message saying what to change, never a 500:
 
     400  the assistant refused the input (empty or over-long question, unknown agency or document)
+    401  signed-in server (`serve --users FILE`) and no valid `Authorization: Bearer TOKEN`
+    404  feedback on an answer this user was not given
     422  the request does not fit the schema (FastAPI's list of what is wrong where)
     502  the generative model refused the request (its name, key or address is wrong)
     503  no index: it is missing, or the Chroma server does not answer
@@ -13,10 +15,12 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from ..auth.audit import Asked, AuditLog
+from ..auth.scope import Scopes
 from ..core import Assistant
 from ..errors import AssistantError, InputError, ModelError
 
@@ -88,6 +92,8 @@ class AskResponse(BaseModel):
     passages: list[PassageOut]
     searched: str = Field(description="The question as it was searched.")
     notices: list[str] = Field(description="Filters applied; the generative model's sentences left out, and why.")
+    answer_id: int | None = Field(None, description="This answer in the audit log (when the server keeps one): "
+                                                    "what POST /api/feedback refers to.")
 
 
 class SimilarDocumentOut(BaseModel):
@@ -141,6 +147,17 @@ class Health(BaseModel):
     answerer: str = Field(description="\"extractive\", or the generative model (\"openai:MODEL\").")
 
 
+class FeedbackRequest(BaseModel):
+    model_config = _REQUEST
+    answer_id: int = Field(ge=1, description="The `answer_id` of the /api/ask answer this is about.")
+    rating: Literal["up", "down"] = Field(description="\"up\": a good answer; \"down\": a wrong or useless one.")
+    comment: str = Field("", max_length=5_000, description="What was wrong (or right), optional.")
+
+
+class FeedbackResponse(BaseModel):
+    feedback_id: int
+
+
 class Problem(BaseModel):
     detail: str
 
@@ -164,10 +181,13 @@ def status_of(exc: AssistantError) -> int:
     return 503
 
 
-def create_app(assistant: Assistant | None, problem: str = "", lock: threading.Lock | None = None) -> FastAPI:
+def create_app(assistant: Assistant | None, problem: str = "", lock: threading.Lock | None = None,
+               scopes: Scopes | None = None, audit: AuditLog | None = None) -> FastAPI:
     """The API over `assistant` (or, without one, answering 503 with `problem`). `lock` is the one the chat
     holds while it asks: one question at a time goes through the index, and every caller of the assistant's
-    answerer holds it from then on (a generative one lets go of it while the model writes)."""
+    answerer holds it from then on (a generative one lets go of it while the model writes). With `scopes`
+    (a signed-in server) each request sees only its user's collections; with `audit` questions and
+    feedback are logged."""
     lock = lock or threading.Lock()
     if assistant is not None:
         from ..answer.generative import GenerativeAnswerer
@@ -182,39 +202,72 @@ def create_app(assistant: Assistant | None, problem: str = "", lock: threading.L
     async def refused(request: Request, exc: AssistantError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=status_of(exc))
 
-    def opened() -> Assistant:
+    def opened(http: Request) -> Assistant:
         if assistant is None:
             raise Unavailable(problem or "the assistant has no index")
-        return assistant
+        if scopes is None:
+            return assistant
+        user = getattr(http.state, "user", None)
+        if user is None:  # the sign-in middleware lets no such request through; this is the second lock
+            raise HTTPException(401, "Niet aangemeld.")
+        return scopes.for_user(user)
 
-    @app.post("/api/ask", response_model=AskResponse, responses=ERRORS, summary="Answer a question, with citations")
-    def ask(request: AskRequest) -> dict[str, Any]:
-        current = opened()
+    def user_name(http: Request) -> str:
+        return str(getattr(getattr(http.state, "user", None), "name", ""))
+
+    @app.post("/api/ask", response_model=AskResponse, response_model_exclude_none=True, responses=ERRORS,
+              summary="Answer a question, with citations")
+    def ask(request: AskRequest, http: Request) -> dict[str, Any]:
+        current = opened(http)
         with lock:
             answer = current.ask(request.question, k=request.k, agencies=request.filters.agencies,
                                  doc_ids=request.filters.documents)
-        return {**answer.to_json(), "searched": answer.searched, "notices": list(answer.notices)}
+        out = {**answer.to_json(), "searched": answer.searched, "notices": list(answer.notices)}
+        if audit is not None:
+            asked = Asked.from_answer(request.question, answer)
+            out["answer_id"] = audit.record_ask(user_name(http), "api", "ask", asked, request.filters.model_dump())
+        return out
 
     @app.post("/api/similar", response_model=SimilarResponse, responses=ERRORS,
               summary="Earlier documents on a question's subject, and a cited draft outline")
-    def similar(request: SimilarRequest) -> dict[str, Any]:
+    def similar(request: SimilarRequest, http: Request) -> dict[str, Any]:
         from ..similar import find_similar
 
-        current = opened()
+        current = opened(http)
         with lock:
             current.index.sync()
             found = find_similar(current, request.question, k=request.k, agencies=request.filters.agencies,
                                  doc_ids=request.filters.documents)
+        if audit is not None:
+            listed = [{"n": d.rank, "doc_id": d.doc_id, "chunk_id": d.passage.chunk.id, "title": d.title}
+                      for d in found.documents]
+            audit.record_ask(user_name(http), "api", "similar", Asked(request.question, found.draft_text, listed),
+                             request.filters.model_dump())
         return found.to_json()
 
     @app.get("/api/health", response_model=Health, responses={503: ERRORS[503]}, summary="Is there an index?")
-    def health() -> Health:
-        current = opened()
+    def health(http: Request) -> Health:
+        current = opened(http)
         with lock:
             current.index.sync()  # a Chroma server that went away is a 503 here
             chunks, documents = len(current.index), len(current.index.document_ids())
         settings = current.settings
         return Health(status="ok", chunks=chunks, documents=documents,
                       store="server" if settings.chroma_url else "embedded", answerer=settings.llm or "extractive")
+
+    @app.post("/api/feedback", response_model=FeedbackResponse,
+              responses={404: {"model": Problem, "description": "No such answer of this user's."},
+                         503: {"model": Problem, "description": "This server keeps no audit log."}},
+              summary="Thumbs up or down, with an optional comment, on an answer of /api/ask")
+    def feedback(request: FeedbackRequest, http: Request) -> FeedbackResponse:
+        if audit is None:
+            raise Unavailable("deze server houdt geen auditlog bij, dus ook geen feedback")
+        user = user_name(http)
+        asked = audit.asked(request.answer_id, user)
+        if asked is None:
+            raise HTTPException(404, f"geen antwoord {request.answer_id} van deze gebruiker")
+        rating = 1 if request.rating == "up" else -1
+        return FeedbackResponse(feedback_id=audit.record_feedback(user, "api", rating, request.comment, asked,
+                                                                  request.answer_id))
 
     return app

@@ -22,8 +22,13 @@ from typing import Any
 
 import gradio as gr
 
+from ..auth.access import Access, SignInMiddleware
+from ..auth.audit import Asked, AuditLog
+from ..auth.scope import Scopes
+from ..auth.users import UsersFile
 from ..core import Assistant, check_question
 from ..errors import AssistantError, IndexMismatchError, IndexMissingError, ModelNotFoundError
+from ..ingest.collection import PUBLIC_COLLECTION
 from ..ingest.pipeline import FileResult
 from ..settings import Settings
 from .conversation import Turn, resolve_followup
@@ -55,6 +60,7 @@ PLACEHOLDER = ("**Stel een vraag over de schriftelijke parlementaire vragen en d
 STREAM_STEPS = 6
 STREAM_DELAY = 0.04
 EXPORT_MAX_AGE = 3600  # seconds an export file is kept on the server
+NOT_SIGNED_IN = "U bent niet (meer) aangemeld: laad de pagina opnieuw en meld u aan."
 
 CSS = """
 .answer .searched { color: var(--body-text-color-subdued); font-size: 0.9em; margin-bottom: 0.4em; }
@@ -116,6 +122,7 @@ class Session:
 
     turns: tuple[Turn, ...] = ()
     messages: tuple[dict[str, str], ...] = field(default=())
+    answer_at: tuple[int, ...] = ()  # the message index of each turn's answer (what a thumbs up refers to)
 
 
 def explain(exc: AssistantError, settings: Settings | None = None) -> str:
@@ -130,6 +137,10 @@ def explain(exc: AssistantError, settings: Settings | None = None) -> str:
         return f"Het embeddingmodel staat niet op deze computer. ({exc})"
     message = str(exc).strip() or exc.__class__.__name__
     return message[0].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
+
+
+def _user_name(request: gr.Request | None) -> str:
+    return str(getattr(request, "username", None) or "")
 
 
 def _file_line(result: FileResult) -> str:
@@ -147,11 +158,15 @@ def _upload_status(lines: list[str], summary: str) -> str:
 class Chat:
     """The chat's behaviour, one instance per server: an open Assistant, or the reason there is none."""
 
-    def __init__(self, assistant: Assistant | None, problem: str = "", export_dir: Path | None = None) -> None:
+    def __init__(self, assistant: Assistant | None, problem: str = "", export_dir: Path | None = None,
+                 scopes: Scopes | None = None, audit: AuditLog | None = None, notice: str = "") -> None:
+        """With `scopes` (a signed-in server) every event sees only its user's collections; with `audit`
+        questions are logged and answers get thumbs; `notice` is shown at the top (an open server says so)."""
         if assistant is None and not problem:
             raise ValueError("without an assistant, say why (problem)")
         self.assistant = assistant
         self.problem = problem
+        self.scopes, self.audit, self.notice = scopes, audit, notice
         self.export_dir = export_dir or Path(tempfile.mkdtemp(prefix="assistant-export-"))
         # One question at a time through the index: the stemmer and Chroma client are shared, and PyStemmer
         # objects are not safe to use from two threads at once. An answer takes ~0.1 s; streaming is outside.
@@ -163,18 +178,21 @@ class Chat:
 
     # -- choices for the filters --------------------------------------------------------------------
 
-    def agency_choices(self) -> list[tuple[str, str]]:
-        if self.assistant is None:
+    def agency_choices(self, request: gr.Request | None = None) -> list[tuple[str, str]]:
+        assistant = self._for(request)
+        if assistant is None:
             return []
-        known = self.assistant.index.agencies()
+        known = assistant.index.agencies()
         return [(f"{full} ({short})" if short and short != full else full, full)
                 for full, short in sorted(known.items())]
 
-    def document_choices(self, agencies: Sequence[str] = ()) -> list[tuple[str, str]]:
-        if self.assistant is None:
+    def document_choices(self, agencies: Sequence[str] = (), request: gr.Request | None = None
+                         ) -> list[tuple[str, str]]:
+        assistant = self._for(request)
+        if assistant is None:
             return []
         titles: dict[str, str] = {}
-        for chunk in self.assistant.index.chunks:
+        for chunk in assistant.index.chunks:
             if not agencies or chunk.agency in agencies:
                 titles.setdefault(chunk.doc_id, chunk.title or chunk.doc_id)
         return sorted(((title, doc_id) for doc_id, title in titles.items()), key=lambda td: td[0].casefold())
@@ -191,25 +209,29 @@ class Chat:
         message = message or ""
         session = session or Session()
         messages = [*session.messages, {"role": "user", "content": render_question(message)}]
-        if self.assistant is None:
-            yield self._failed(session, messages, self.problem)
+        assistant = self._for(request)
+        if assistant is None:
+            yield self._failed(session, messages, self.problem or NOT_SIGNED_IN)
             return
         try:
-            check_question(message, self.assistant.settings.max_question_chars)
+            check_question(message, assistant.settings.max_question_chars)
         except AssistantError as exc:
-            yield self._failed(session, messages, explain(exc, self.assistant.settings))
+            yield self._failed(session, messages, explain(exc, assistant.settings))
             return
-        searched = resolve_followup(message, session.turns, self.assistant.index.agencies(), agencies or ())
+        searched = resolve_followup(message, session.turns, assistant.index.agencies(), agencies or ())
         pending = [*messages, {"role": "assistant", "content": render_searching(searched, message)}]
         self._expect(request, len(session.turns) + 1)
         yield pending, "", replace(session, messages=tuple(pending)), gr.skip(), *_downloads_off()
         try:
             with self._lock:
-                answer = self.assistant.ask(searched, agencies=agencies or (), doc_ids=doc_ids or ())
+                answer = assistant.ask(searched, agencies=agencies or (), doc_ids=doc_ids or ())
         except AssistantError as exc:
             self._expect(request, len(session.turns))
-            yield self._failed(session, messages, explain(exc, self.assistant.settings))
+            yield self._failed(session, messages, explain(exc, assistant.settings))
             return
+        if self.audit is not None:
+            self.audit.record_ask(_user_name(request), "chat", "ask", Asked.from_answer(searched, answer),
+                                  {"agencies": list(agencies or ()), "documents": list(doc_ids or ())})
         turn_index = len(session.turns)
         if not answer.comparison:
             for partial in stream_steps(answer.text, most=STREAM_STEPS)[:-1]:
@@ -219,16 +241,27 @@ class Chat:
                 time.sleep(STREAM_DELAY)
         turns = (*session.turns, Turn(message, answer))
         final = [*messages, {"role": "assistant", "content": render_answer(answer, turn_index, message)}]
-        panel = render_sources(answer, turn_index, self._document)
-        yield final, "", Session(turns, tuple(final)), panel, *_unchanged()
+        panel = render_sources(answer, turn_index, self._documents(request))
+        yield final, "", Session(turns, tuple(final), (*session.answer_at, len(final) - 1)), panel, *_unchanged()
 
     def upload(self, files: Sequence[str] | None, agencies: Sequence[str] | None,
-               doc_ids: Sequence[str] | None) -> Iterator[tuple[str, Any, Any]]:
+               doc_ids: Sequence[str] | None, collection: str | None = None,
+               request: gr.Request | None = None) -> Iterator[tuple[str, Any, Any]]:
         """Files dropped on the page go through the same ingest as the command line: a line a file as it
-        is done (its documents, or why it could not be read), then a summary; searchable right after."""
-        if self.assistant is None:
-            yield f'<p class="upload-error">{html.escape(self.problem)}</p>', gr.update(), gr.update()
+        is done (its documents, or why it could not be read), then a summary; searchable right after. On a
+        signed-in server they go into `collection`, which must be one of the user's groups."""
+        assistant = self._for(request)
+        if assistant is None:
+            yield f'<p class="upload-error">{html.escape(self.problem or NOT_SIGNED_IN)}</p>', gr.update(), gr.update()
             return
+        target = PUBLIC_COLLECTION
+        if self.scopes is not None:
+            groups = self._groups(request)
+            if not groups:
+                yield ('<p class="upload-error">U hoort bij geen groep, dus bij geen collectie om in toe te voegen.'
+                       '</p>', gr.update(), gr.update())
+                return
+            target = collection if collection in groups else groups[0]
         paths = [Path(f) for f in files or []]
         if not paths:
             yield "<p>Kies eerst een of meer bestanden.</p>", gr.update(), gr.update()
@@ -246,7 +279,7 @@ class Chat:
         def run() -> None:
             try:
                 with self._lock:
-                    outcome["result"] = self.assistant.ingest(paths, on_file=file_done)
+                    outcome["result"] = assistant.ingest(paths, on_file=file_done, collection=target)
             except AssistantError as exc:
                 outcome["error"] = explain(exc)
             finally:
@@ -263,10 +296,10 @@ class Chat:
         summary = (f"Klaar: {report.added} toegevoegd, {report.updated} bijgewerkt, {report.unchanged} ongewijzigd, "
                    f"{len(failed)} mislukt; {report.chunks} passages geschreven. Meteen doorzoekbaar.")
         yield (_upload_status(lines, summary),
-               gr.update(choices=self.agency_choices(), value=list(agencies or [])),
-               gr.update(choices=self.document_choices(agencies or ()), value=list(doc_ids or [])))
+               gr.update(choices=self.agency_choices(request), value=list(agencies or [])),
+               gr.update(choices=self.document_choices(agencies or (), request), value=list(doc_ids or [])))
 
-    def open_citation(self, session: Session, event: gr.EventData) -> str:
+    def open_citation(self, session: Session, event: gr.EventData, request: gr.Request | None = None) -> str:
         """The panel with passage n of turn t opened, for a click on "#bron-t-n"."""
         data = getattr(event, "_data", None) or {}
         found = parse_citation_target(str(data.get("target", ""))) if isinstance(data, dict) else None
@@ -275,7 +308,7 @@ class Chat:
         turn, n = found
         if not 0 <= turn < len(session.turns):
             return gr.skip()  # type: ignore[no-any-return]
-        return render_sources(session.turns[turn].answer, turn, self._document, selected=n)
+        return render_sources(session.turns[turn].answer, turn, self._documents(request), selected=n)
 
     def ask_example(self, session: Session, agencies: Sequence[str] | None, doc_ids: Sequence[str] | None,
                     event: gr.SelectData, request: gr.Request | None = None) -> Iterator[tuple[Any, ...]]:
@@ -303,8 +336,9 @@ class Chat:
         everything = write_exports(turns, folder, f"gesprek-{stamp}", exported_at=now)
         return [gr.update(value=str(path), interactive=True) for path in (*latest, *everything)]
 
-    def filter_documents(self, agencies: Sequence[str] | None, doc_ids: Sequence[str] | None) -> Any:
-        choices = self.document_choices(agencies or ())
+    def filter_documents(self, agencies: Sequence[str] | None, doc_ids: Sequence[str] | None,
+                         request: gr.Request | None = None) -> Any:
+        choices = self.document_choices(agencies or (), request)
         keep = [d for d in (doc_ids or []) if d in {doc_id for _, doc_id in choices}]
         return gr.update(choices=choices, value=keep)
 
@@ -324,8 +358,45 @@ class Chat:
         with self._expected_lock:
             return self._expected_turns.get(getattr(request, "session_hash", None) or "", 0)
 
-    def _document(self, doc_id: str) -> Any:
-        return self.assistant.index.document(doc_id) if self.assistant is not None else None
+    def load_choices(self, request: gr.Request | None = None) -> tuple[Any, Any, Any, str]:
+        """On a signed-in server, what the page shows its user: their agencies, documents and collections."""
+        groups = self._groups(request)
+        return (gr.update(choices=self.agency_choices(request), value=[]),
+                gr.update(choices=self.document_choices((), request), value=[]),
+                gr.update(choices=groups, value=groups[0] if groups else None),
+                f"Aangemeld als **{html.escape(_user_name(request))}** · [Afmelden](/logout)")
+
+    def feedback(self, session: Session, liked: gr.LikeData, request: gr.Request | None = None) -> Any:
+        """A thumb on an answer: stored with its question, text and citations; the comment box opens for it."""
+        if self.audit is None or session is None or liked.liked not in (True, False) \
+                or not isinstance(liked.index, int) or liked.index not in session.answer_at:
+            return gr.skip(), gr.skip()
+        turn = session.turns[session.answer_at.index(liked.index)]
+        feedback_id = self.audit.record_feedback(_user_name(request), "chat", 1 if liked.liked else -1, "",
+                                                 Asked.from_answer(turn.searched, turn.answer))
+        return feedback_id, gr.update(visible=True, value="")
+
+    def comment(self, feedback_id: int | None, text: str, request: gr.Request | None = None) -> Any:
+        if self.audit is None or not feedback_id or not (text or "").strip():
+            return gr.skip()
+        self.audit.set_comment(int(feedback_id), _user_name(request), text)
+        return gr.update(visible=False, value="")
+
+    def _for(self, request: gr.Request | None) -> Assistant | None:
+        """The assistant as this request's user sees it: all of it on an open server, their collections on a
+        signed-in one, None for nobody signed in."""
+        if self.scopes is None or self.assistant is None:
+            return self.assistant
+        user = self.scopes.user(getattr(request, "username", None))
+        return self.scopes.for_user(user) if user is not None else None
+
+    def _groups(self, request: gr.Request | None) -> list[str]:
+        user = self.scopes.user(getattr(request, "username", None)) if self.scopes is not None else None
+        return list(user.groups) if user is not None else []
+
+    def _documents(self, request: gr.Request | None) -> Any:
+        assistant = self._for(request)
+        return assistant.index.document if assistant is not None else (lambda doc_id: None)
 
     def _failed(self, session: Session, messages: list[dict[str, str]], problem: str) -> tuple[Any, ...]:
         shown = [*messages, {"role": "assistant", "content": render_error(problem)}]
@@ -345,13 +416,21 @@ class Chat:
             gr.Markdown("## Vragen over schriftelijke parlementaire vragen en antwoorden")
             if self.problem:
                 gr.Markdown(f"**Let op:** {self.problem}", elem_id="probleem")
+            if self.notice:
+                gr.Markdown(f"**Let op:** {self.notice}", elem_id="open-server")
+            signed_in = gr.Markdown("", elem_id="aangemeld", visible=self.scopes is not None)
+            # On a signed-in server the lists depend on who asks: filled by the page's load event below.
+            listed = self.scopes is None
             with gr.Row():
                 with gr.Column(scale=3):
                     chatbot = gr.Chatbot(
                         label="Gesprek", elem_id="gesprek", height=560, sanitize_html=True, latex_delimiters=[],
                         placeholder=PLACEHOLDER, examples=[{"text": q} for q in EXAMPLES],
-                        feedback_options=None, buttons=["copy"],
+                        feedback_options=("Like", "Dislike") if self.audit is not None else None, buttons=["copy"],
                     )
+                    feedback_id = gr.State(None)
+                    comment = gr.Textbox(label="Toelichting bij uw beoordeling (optioneel)", visible=False, lines=1,
+                                         max_lines=4, elem_id="feedback-toelichting", submit_btn="Verstuur")
                     question = gr.Textbox(label="Uw vraag", placeholder="Bv. " + EXAMPLES[0], lines=1,
                                           max_lines=8, elem_id="vraag", submit_btn=False)
                     with gr.Row():
@@ -359,15 +438,20 @@ class Chat:
                         new_button = gr.Button("Nieuw gesprek", elem_id="nieuw-gesprek", scale=1)
                 with gr.Column(scale=2):
                     with gr.Accordion("Filters", open=True):
-                        agencies = gr.Dropdown(choices=self.agency_choices(), multiselect=True, value=[],
+                        agencies = gr.Dropdown(choices=self.agency_choices() if listed else [], multiselect=True,
+                                               value=[],
                                                label="Agentschap", elem_id="filter-agentschap",
                                                info="Alleen passages van deze agentschappen")
-                        documents = gr.Dropdown(choices=self.document_choices(), multiselect=True, value=[],
+                        documents = gr.Dropdown(choices=self.document_choices() if listed else [], multiselect=True,
+                                                value=[],
                                                 label="Document", elem_id="filter-document",
                                                 info="Alleen passages uit deze documenten")
                     with gr.Accordion("Documenten toevoegen", open=False):
                         upload_files = gr.File(file_count="multiple", label="Bestanden (PDF, DOCX, HTML, MD, TXT, "
                                                "JSONL)", elem_id="upload-bestanden")
+                        collection = gr.Dropdown(choices=[], label="Collectie", elem_id="upload-collectie",
+                                                 visible=self.scopes is not None,
+                                                 info="Alleen wie in deze groep zit, ziet wat u toevoegt")
                         upload_button = gr.Button("Toevoegen", elem_id="upload-knop", size="sm")
                         upload_status = gr.HTML("", elem_id="upload-status")
                     sources = gr.HTML(EMPTY_SOURCES, elem_id="bronnen", js_on_load=CITATION_JS,
@@ -395,23 +479,34 @@ class Chat:
             ):
                 event.then(self.exports, session, downloads, api_visibility="private")
             agencies.change(self.filter_documents, filters, documents, api_visibility="private")
-            upload_button.click(self.upload, [upload_files, *filters], [upload_status, agencies, documents],
+            upload_button.click(self.upload, [upload_files, *filters, collection], [upload_status, agencies, documents],
                                 api_visibility="private")
+            if self.audit is not None:
+                chatbot.like(self.feedback, session, [feedback_id, comment], api_visibility="private")
+                comment.submit(self.comment, [feedback_id, comment], comment, api_visibility="private")
+            if self.scopes is not None:
+                app.load(self.load_choices, None, [agencies, documents, collection, signed_in],
+                         api_visibility="private")
             sources.cite(self.open_citation, session, sources, api_visibility="private",  # type: ignore[attr-defined]
                          concurrency_limit=None)
             from .similar_tab import build_similar_tab  # the "Eerder gevraagd?" tab: similar_ui.py
 
-            build_similar_tab(self.assistant, self._lock, self.problem)
+            build_similar_tab(self.assistant, self._lock, self.problem,
+                              for_request=self._for if self.scopes is not None else None, audit=self.audit)
         return app
 
 
-def open_chat(settings: Settings) -> Chat:
-    """A Chat over the index of `settings`; an index that cannot be opened becomes the chat's message."""
+def open_chat(settings: Settings, users: UsersFile | None = None, audit: AuditLog | None = None,
+              notice: str = "") -> Chat:
+    """A Chat over the index of `settings`; an index that cannot be opened becomes the chat's message. With
+    `users`, each user sees their collections only."""
     try:
-        return Chat(Assistant.open(settings))
+        assistant = Assistant.open(settings)
     except AssistantError as exc:
         log.error("the chat starts without an index: %s", exc)
-        return Chat(None, problem=explain(exc, settings))
+        return Chat(None, problem=explain(exc, settings), audit=audit, notice=notice,
+                    scopes=None if users is None else Scopes(None, users))  # type: ignore[arg-type]
+    return Chat(assistant, scopes=Scopes(assistant, users) if users is not None else None, audit=audit, notice=notice)
 
 
 def launch(chat: Chat, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> gr.Blocks:
@@ -425,19 +520,30 @@ def launch(chat: Chat, host: str = "127.0.0.1", port: int = 7860, block: bool = 
     return app
 
 
-def web_app(chat: Chat) -> Any:
-    """The chat at / and the HTTP API (api.py) at /api/, one FastAPI app on one port: what `serve` runs."""
+def web_app(chat: Chat, access: Access | None = None) -> Any:
+    """The chat at / and the HTTP API (api.py) at /api/, one FastAPI app on one port: what `serve` runs. With
+    `access`, every route needs a session or an API token (auth/access.py)."""
     from .api import create_app
 
     # The chat's lock: the API's questions queue for the index with the chat's.
-    app = create_app(chat.assistant, chat.problem, chat._lock)
+    app = create_app(chat.assistant, chat.problem, chat._lock, scopes=chat.scopes, audit=chat.audit)
     blocks = chat.build()
     blocks.queue(default_concurrency_limit=32, max_size=256)  # as `launch` does
-    return gr.mount_gradio_app(app, blocks, path="/", css=CSS, show_error=False, footer_links=[], run_history=False)
+    # Gradio asks `access` who the request is (gr.Request.username); the middleware has already refused strangers.
+    mounted = gr.mount_gradio_app(app, blocks, path="/", css=CSS, show_error=False, footer_links=[], run_history=False,
+                                  auth_dependency=access.username if access is not None else None)
+    if access is not None:
+        mounted.add_middleware(SignInMiddleware, access=access)
+    return mounted
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """The chat and the API (/api/ask, /api/similar, /api/health, /docs) on one port, until interrupted."""
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, users: UsersFile | None = None,
+          notice: str = "") -> None:
+    """The chat and the API (/api/ask, /api/similar, /api/health, /api/feedback, /docs) on one port, until
+    interrupted; with `users`, every route needs a session or a token (`auth.access.sign_in_for` decides)."""
     import uvicorn
 
-    uvicorn.run(web_app(open_chat(settings)), host=host, port=port, access_log=False, log_level="info")
+    audit = AuditLog(settings.audit_db, settings.audit_retention_days)
+    chat = open_chat(settings, users, audit, notice)
+    access = Access(users) if users is not None else None
+    uvicorn.run(web_app(chat, access), host=host, port=port, access_log=False, log_level="info")

@@ -1,14 +1,18 @@
-"""python -m assistant ingest | ask | remove | serve: parse, call core, print."""
+"""python -m assistant ingest | ask | remove | serve | similar | users | audit | feedback: parse, call core, print."""
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..auth.commands import COMMANDS as AUTH_COMMANDS
+from ..auth.commands import OneLineParser
+from ..auth.commands import add_commands as add_auth_commands
 from ..errors import AssistantError, InputError
 from ..settings import Settings
 from ..types import Answer
@@ -45,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--prune", action="store_true",
                         help="also remove documents whose file (or record) under PATHS is gone")
     ingest.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary; failures only")
+    ingest.add_argument("--collection", default="openbaar",
+                        help="the collection the documents go into (default: openbaar, seen by every signed-in "
+                             "user; any other only by the users in the group of that name)")
 
     ask = sub.add_parser("ask", parents=[common], help="answer a question (or one per line from stdin)")
     ask.add_argument("question", nargs="?", help="the question; without it, one question per line from stdin")
@@ -88,18 +95,29 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="start the chat")
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--users", type=Path, help="the users file: sign-in required for the chat and the API "
+                                                  "(default: users.json beside the code when it exists)")
+    serve.add_argument("--no-auth", action="store_true",
+                       help="serve without sign-in on an address other than 127.0.0.1: anyone who reaches it "
+                            "reads everything (the page says so)")
+    add_auth_commands(sub, common)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] and argv[0] in AUTH_COMMANDS:  # a mistake in these is one line, as in their own parsers
+        parser.error = OneLineParser.error.__get__(parser)  # type: ignore[method-assign]
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        settings = Settings.from_env(index_dir=getattr(args, "index", None), embedding_model=args.embedding_model,
+        settings = Settings.from_env(index_dir=getattr(args, "index", None),
+                                     embedding_model=getattr(args, "embedding_model", None),
                                      chroma_url=getattr(args, "chroma_url", None), llm=getattr(args, "llm", None),
-                                     llm_base_url=getattr(args, "llm_base_url", None))
+                                     llm_base_url=getattr(args, "llm_base_url", None),
+                                     users_file=getattr(args, "users", None), audit_db=getattr(args, "audit_db", None))
         return COMMANDS[args.command](args, settings)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -114,12 +132,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ..core import Assistant
 
+    from ..ingest.collection import check_collection
+
+    check_collection(args.collection)  # before seconds of model loading
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings on damaged PDFs: we report those ourselves
     assistant = Assistant.open(settings, create=True)
     reporter = progress_reporter(sys.stderr, quiet=args.quiet)
     try:
         result = assistant.ingest(args.paths, on_file=reporter.file_done, on_progress=reporter.update,
-                                  prune=args.prune)
+                                  prune=args.prune, collection=args.collection)
     finally:
         reporter.close()
     if not args.quiet:
@@ -241,9 +262,13 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ..auth.access import sign_in_for
+
+    named = args.users is not None or "ASSISTANT_USERS_FILE" in os.environ
+    users, notice = sign_in_for(settings.users_file, args.host, named, args.no_auth)  # before Gradio's import
     from .chat import serve
 
-    serve(settings, host=args.host, port=args.port)
+    serve(settings, host=args.host, port=args.port, users=users, notice=notice)
     return 0
 
 
@@ -347,4 +372,4 @@ def run_tune(args: argparse.Namespace, settings: Settings) -> int:
 
 
 COMMANDS = {"ingest": run_ingest, "ask": run_ask, "remove": run_remove, "serve": run_serve,
-            "similar": run_similar, "tune-embeddings": run_tune}
+            "similar": run_similar, "tune-embeddings": run_tune, **AUTH_COMMANDS}

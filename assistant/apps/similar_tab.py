@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
 import gradio as gr
 
+from ..auth.audit import Asked, AuditLog
 from ..core import Assistant
 from ..errors import AssistantError
 from ..similar import Similar, find_similar
@@ -69,19 +70,27 @@ def marked_html(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 def build_similar_tab(assistant: Assistant | None, lock: AbstractContextManager[object] | None = None,
-                      problem: str = "") -> None:
-    """The tab, inside the caller's gr.Blocks. `lock` is the one the chat holds while it searches the index."""
+                      problem: str = "", for_request: Callable[[gr.Request | None], Assistant | None] | None = None,
+                      audit: AuditLog | None = None) -> None:
+    """The tab, inside the caller's gr.Blocks. `lock` is the one the chat holds while it searches the index;
+    `for_request` gives the assistant as a request's user sees it (a signed-in server); `audit` logs the search."""
     guard = lock or nullcontext()
 
-    def search(question: str, k: float | None) -> str:
-        if assistant is None:
-            return f'<div class="error">{html.escape(problem or "Er is geen index.")}</div>'
+    def search(question: str, k: float | None, request: gr.Request) -> str:
+        current = for_request(request) if for_request is not None else assistant
+        if current is None:
+            return f'<div class="error">{html.escape(problem or "Er is geen index, of u bent niet aangemeld.")}</div>'
         try:
             with guard:
-                found = find_similar(assistant, question or "", k=int(k or 5))
+                found = find_similar(current, question or "", k=int(k or 5))
         except AssistantError as exc:
             message = str(exc)
             return f'<div class="error">{html.escape(message[:1].upper() + message[1:])}</div>'
+        if audit is not None:
+            listed = [{"n": d.rank, "doc_id": d.doc_id, "chunk_id": d.passage.chunk.id, "title": d.title}
+                      for d in found.documents]
+            audit.record_ask(str(getattr(request, "username", None) or ""), "chat", "similar",
+                             Asked(found.question, found.draft_text, listed), {})
         return render_similar(found)
 
     with gr.Tab("Eerder gevraagd?", elem_id="tab-eerder-gevraagd"):

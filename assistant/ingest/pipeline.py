@@ -15,10 +15,12 @@ from pathlib import Path
 
 from ..errors import LoadError
 from ..types import Document
+from .collection import PUBLIC_COLLECTION, check_collection, collection_of, in_collection
 from .load import SourceFile, count_records, find_files, read_documents
 from .sink import DocumentSink, IngestReport, Outcome
 
 log = logging.getLogger(__name__)
+
 
 
 @dataclass(frozen=True)
@@ -97,17 +99,19 @@ def ingest_paths(
     prune: bool = False,
     on_file: Callable[[FileResult], None] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    collection: str = PUBLIC_COLLECTION,
 ) -> IngestResult:
-    """Ingest every file under `paths`; with `prune`, also remove the documents that came from a file under
-    `paths` and are no longer there (a deleted file, or a record gone from a JSON Lines file)."""
-    return _Run(index, paths, max_file_bytes, on_file, on_progress).run(prune)
+    """Ingest every file under `paths` into `collection`; with `prune`, also remove the documents that came from a
+    file under `paths` and are no longer there (a deleted file, or a record gone from a JSON Lines file)."""
+    return _Run(index, paths, max_file_bytes, on_file, on_progress, check_collection(collection)).run(prune)
 
 
 class _Run:
     def __init__(self, index: DocumentSink, paths: Iterable[Path], max_file_bytes: int | None,
                  on_file: Callable[[FileResult], None] | None,
-                 on_progress: Callable[[Progress], None] | None) -> None:
+                 on_progress: Callable[[Progress], None] | None, collection: str = PUBLIC_COLLECTION) -> None:
         self.index = index
+        self.collection = collection
         self.paths = list(paths)
         self.files = find_files(self.paths)
         self.max_file_bytes = max_file_bytes
@@ -136,6 +140,7 @@ class _Run:
                     if isinstance(item, LoadError):
                         self._fail(state, str(item))
                         continue
+                    item = in_collection(item, self.collection)
                     if item.id in self.seen:
                         self._fail(state, f"{item.source}: document id {item.id!r} also in "
                                           f"{self.seen[item.id]}; skipped")
@@ -187,10 +192,16 @@ class _Run:
         failed = {key for key, s in self.states.items() if s.errors}
         gone = [doc_id for doc_id, source in self.index.sources().items()
                 if doc_id not in self.seen and source and source not in failed
-                and any(_is_within(Path(source), root) for root in roots)]
+                and any(_is_within(Path(source), root) for root in roots) and self._ours(doc_id)]
         if gone:
             log.info("pruning %d documents whose files are gone: %s", len(gone), ", ".join(gone[:10]))
         return self.index.remove_documents(gone)
+
+
+    def _ours(self, doc_id: str) -> bool:
+        """In this ingest's collection: pruning one collection leaves the others' documents alone."""
+        document = self.index.document(doc_id)
+        return document is not None and collection_of(document.metadata) == self.collection
 
 
 def _is_within(path: Path, root: Path) -> bool:
