@@ -12,7 +12,8 @@ import pytest
 from fake_openai import FakeModelServer, Prompt, Reply
 
 from assistant.answer import prompts
-from assistant.answer.extractive import NOT_ANSWERED, ExtractiveAnswerer
+from assistant.answer.reader import Reader
+from assistant.answer.extractive import NOT_ANSWERED
 from assistant.answer.generative import (
     GenerativeAnswerer,
     build_messages,
@@ -248,9 +249,9 @@ def test_ollama_is_spoken_too(build_assistant, documents, server) -> None:
     assert server.prompts[0].body["model"] == "llama3"
 
 
-def test_without_llm_the_answerer_is_extractive_and_offline(build_assistant, documents) -> None:
+def test_without_llm_the_answerer_is_the_extractive_reader_and_offline(build_assistant, documents) -> None:
     assistant = build_assistant(documents)
-    assert type(assistant.answerer) is ExtractiveAnswerer
+    assert type(assistant.answerer) is Reader
     assert assistant.ask(GEZINNEN).text == "Kind en Gezin bevraagt elk jaar 1.250 gezinnen met een online enquête [1]."
 
 

@@ -23,6 +23,8 @@ from .extractive import ExtractiveAnswerer, Unit, _abstain, _answer, _render, sp
 from .question import Intent, analyze_question, name_is_mentioned
 
 MODEL_FILE = Path(__file__).with_name("reader_model.json")
+# "12 interne “Heerlijk Helder” leerinitiatieven": the counted word may follow its number by four words.
+COUNT_WINDOW = 4
 # A fact answer fits in this many characters: the sentence that answers, not the passage around it.
 MAX_ANSWER_CHARS = 600
 
@@ -63,6 +65,7 @@ FEATURES = (
     "question_side", "points_elsewhere", "no_data", "length", "proximity",
     "coverage_relative", "idf_relative", "names_specific", "years_specific", "window_missing", "rare_unsaid",
 )
+_FACT, _FIT = FEATURES.index("fact_question"), FEATURES.index("type_fit")
 # What the judge sees of a question's best candidate: its share among the candidates, how far it stands above the
 # next, and what it holds of what was asked.
 JUDGE_FEATURES = (
@@ -130,6 +133,7 @@ class Asked:
     years: frozenset[str]
     names: tuple[str, ...]
     counted: frozenset[str]
+    counted_words: tuple[str, ...] = ()  # the question's words for what it counts, for messages
 
 
 @dataclass
@@ -173,7 +177,13 @@ class Reader:
         total = sum(weights) or 1.0
         for candidate, score, weight in zip(candidates, scores, weights):
             candidate.score, candidate.probability = score, weight / total
-        return sorted(candidates, key=lambda c: (-c.score, c.unit.passage.rank, c.unit.position))
+        ranked = sorted(candidates, key=lambda c: (-c.score, c.unit.passage.rank, c.unit.position))
+        # A fact question ("Hoeveel", "Wanneer", "Welk bedrag") is answered by a sentence that holds a fact of the
+        # kind asked, when one does: those go first, in the ranker's order.
+        fits = [c.features[_FACT] >= 1 and c.features[_FIT] >= 1 for c in ranked]
+        if any(fits) and not fits[0]:
+            ranked = [c for c, f in zip(ranked, fits) if f] + [c for c, f in zip(ranked, fits) if not f]
+        return ranked
 
     def judge_row(self, question: str, ranked: list[Candidate]) -> list[float]:
         """JUDGE_FEATURES of a question's ranked candidates."""
@@ -225,10 +235,10 @@ class Reader:
         seen = [w for w in weights.values() if w >= 0]
         half = 0.5 * (sum(seen) / len(seen)) if seen else 1.0
         weights = {c: (half if w < 0 else w) for c, w in weights.items()}
-        counted = frozenset(s for c in self.analyzer.concepts(intent.counted) for s in c.stems) \
-            if intent.counted else frozenset()
+        head = _head_noun(intent.counted)
+        counted = frozenset(s for c in self.analyzer.concepts(head) for s in c.stems)
         return Asked(_answer_kind(question, intent), weights, frozenset(_YEAR.findall(question)),
-                     tuple(_place_and_names(question, intent)), counted)
+                     tuple(_place_and_names(question, intent)), counted, tuple(head.split()))
 
     # -- candidates and their features -----------------------------------------------------------
 
@@ -262,7 +272,8 @@ class Reader:
             said = [[found(n, _said(c.unit)) for n in asked_for] for c in out]
             rarity = [1.0 - sum(row[j] for row in said) / len(out) for j in range(len(asked_for))]
             for candidate, row in zip(out, said):
-                candidate.features[FEATURES.index(feature)] = sum(r for r, s in zip(rarity, row) if s)
+                found_rarity = sum(r for r, s in zip(rarity, row) if s)
+                candidate.features[FEATURES.index(feature)] = found_rarity / len(asked_for) if asked_for else 0.0
         return out
 
     def _features(self, asked: Asked, unit: Unit, stems: set[str], neighbours: list[set[str]], whole: set[str],
@@ -314,17 +325,21 @@ class Reader:
         return [features[name] for name in FEATURES]
 
     def _counted_near(self, asked: Asked, unit: Unit) -> float:
-        """For "Hoeveel X": 1 when X stands within a few words of a figure in the sentence or its lead-in."""
+        """For "Hoeveel X": 1 when a figure in the sentence counts X: X follows it within COUNT_WINDOW words ("180
+        experten"), or stands before it in a clause that introduces it ("medewerkers: 1.203"), or in the line that
+        introduces the sentence. "46 lokale besturen en medewerkers" counts no employees."""
         if asked.kind not in ("number", "amount") or not asked.counted:
             return 1.0
         if not asked.counted.isdisjoint(self.analyzer.tokens(unit.lead)):
             return 1.0
-        text = _said(unit)
+        text = _NOT_COUNTS.sub(" ", _said(unit))
         for match in _FIGURE.finditer(text):
             if _YEAR.fullmatch(match.group(0).strip()):
                 continue
-            around = text[max(0, match.start() - 60):match.end() + 60]
-            if not asked.counted.isdisjoint(self.analyzer.tokens(around)):
+            after = " ".join(text[match.end():].split()[:COUNT_WINDOW])
+            clause = text[:match.start()].rstrip()
+            before = clause.rsplit(".", 1)[-1] if clause.endswith(":") else ""
+            if not asked.counted.isdisjoint(self.analyzer.tokens(f"{after} {before}")):
                 return 1.0
         return 0.0
 
@@ -364,7 +379,19 @@ class Reader:
 # Where the federal archive left a table out, its text holds the table's number: two years, the question's number
 # and its language codes ("2016201715150-14-2198-nl-fr-1"). It is no figure of the answer.
 _TABLE_MARK = re.compile(r"(?:19|20)\d\d(?:19|20)\d\d\d{3,6}(?:-[\w]+)+")
-_FACT_KINDS = ("number", "amount", "percentage", "date", "name")
+_FACT_KINDS = ("number", "amount", "percentage", "date", "name", "frequency")
+_FREQUENCY = re.compile(r"\b(\w*lijks\w*|permanent\w*|continu\w*|telkens|elke|iedere|na elk\w*|(keer|maal) per|"
+                        r"per (dag|week|maand|kwartaal|jaar)|om de \w+|daily|weekly|monthly|yearly|annual\w*|every)\b",
+                        re.I)
+
+
+def _head_noun(counted: str) -> str:
+    """What "Hoeveel X ..." counts: its first word, and the next one when the first is an adjective before it
+    ("geldige parkeerkaarten"); not the verb after it ("medewerkers telt")."""
+    tokens = counted.split()
+    if len(tokens) > 1 and tokens[0].casefold().endswith("e") and not tokens[0][:1].isupper():
+        return " ".join(tokens[:2])
+    return " ".join(tokens[:1])
 
 
 def _question_stems(weights: dict[frozenset[str], float]) -> set[str]:
@@ -405,7 +432,9 @@ def _answer_kind(question: str, intent: Intent) -> str:
         return "why"
     if intent.wants == "amount":
         return "amount"
-    if intent.wants in ("number", "frequency") or _DURATION.search(question):
+    if intent.wants == "frequency":
+        return "frequency"
+    if intent.wants == "number" or _DURATION.search(question):
         return "percentage" if _PERCENT_ASKED.search(folded) else "number"
     if _PERCENT_ASKED.search(folded) and re.search(r"\b(welk|wat|what|which|hoe groot|how large)\b", folded):
         return "percentage"
@@ -433,6 +462,8 @@ def _fits(asked: Asked, text: str, unit: Unit) -> float:
         return float(bool(_PERCENT.search(text)) or bool(re.search(r"\b(helft|derde|kwart|half)\b", text, re.I)))
     if kind == "date":
         return float(bool(_YEAR.search(text) or _MONTH.search(text) or _DATE.search(text)))
+    if kind == "frequency":
+        return float(bool(_FREQUENCY.search(text)))
     if kind == "why":
         return float(bool(_CAUSE.search(text)))
     if kind == "name":
@@ -552,8 +583,11 @@ def _why_not(best: Candidate, asked: Asked) -> str:
     if features["names_in_passage"] < 1:
         absent = [n for n in asked.names if not _mentions(n, _haystack(best.unit.passage))]
         return f"De passages zeggen het niet voor {', '.join(absent)}."
+    if features["counted_near"] < 1:
+        return f"De passages geven geen aantal {' of '.join(sorted(asked.counted_words))}."
     if features["type_fit"] < 1:
         what = {"number": "geen aantal", "amount": "geen bedrag", "percentage": "geen percentage",
-                "date": "geen datum", "why": "geen reden", "name": "geen naam"}.get(asked.kind, "geen antwoord")
+                "date": "geen datum", "why": "geen reden", "name": "geen naam",
+                "frequency": "geen frequentie"}.get(asked.kind, "geen antwoord")
         return f"De passages geven {what} voor wat gevraagd wordt."
     return "Geen passage zegt wat gevraagd wordt."
