@@ -18,6 +18,8 @@ from assistant.answer.reader import (
     Reader,
     _is_proper_name,
     _mentions,
+    _says_a_number,
+    counts,
 )
 from assistant.ingest.chunk import split_into_chunks
 from assistant.ingest.load import parse_text_document
@@ -197,3 +199,21 @@ def test_the_ranker_shares_sum_to_one_and_order_the_candidates(corpus: Corpus) -
     assert sum(c.probability for c in ranked) == pytest.approx(1.0)
     assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
     assert "320 dienstfietsen" in ranked[0].unit.text
+
+
+@pytest.mark.parametrize("text, says", [
+    ("In 2014 waren er achttien zelfdodingen.", True),  # a count in words, read by text2num
+    ("Het kantoor ligt op de derde verdieping.", False),  # an ordinal counts nothing
+    ("Er waren een paar klachten.", False),  # "een" is a word, not a count
+])
+def test_a_count_in_words_is_a_number(text: str, says: bool) -> None:
+    assert _says_a_number(text) is says
+
+
+@pytest.mark.parametrize("text, figures", [
+    ("In de nacht van 26 op 27 december 2016 trad de rivier buiten haar oevers.", []),  # a date counts nothing
+    ("De infodesk is open van 10 uur tot 12 uur.", []),
+    ("In het kader van artikel 58 werden 6.929 visa afgegeven.", ["6.929"]),
+])
+def test_figures_that_count_leave_out_dates_times_and_articles(text: str, figures: list[str]) -> None:
+    assert counts(text) == figures

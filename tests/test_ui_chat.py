@@ -112,6 +112,13 @@ def test_follow_up_is_searched_with_the_subject_carried_over(chat: Chat) -> None
     assert len(messages) == 4
 
 
+def test_words_typed_as_a_search_of_their_own_keep_no_subject(chat: Chat) -> None:
+    session = run(chat, AGII)[-1][2]
+    messages, _, session, *_ = run(chat, "tevredenheid website", session)[-1]
+    assert session.turns[1].searched == "tevredenheid website"
+    assert "Gezocht naar:" not in messages[-1]["content"]
+
+
 def test_agency_filter_limits_the_passages_and_is_reported(chat: Chat) -> None:
     session = run(chat, "Hoe wordt de klanttevredenheid gemeten?", agencies=["Kind en Gezin"])[-1][2]
     answer = session.turns[0].answer

@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from text_to_num import alpha2digit
+
 from ..search.text import Analyzer, fold, is_english, words
 from ..types import Answer, Passage
 from .extractive import ExtractiveAnswerer, Unit, _abstain, _answer, _render, split_units
@@ -43,8 +45,6 @@ _ELSEWHERE = re.compile(r"\b(bijlage|bijlagen|annex|in attachment|ter inzage|ver
 _NO_DATA = re.compile(r"\b(niet beschikbaar|geen (?:cijfers|gegevens|statistieken)|beschik\w* (?:niet|geen)|"
                       r"niet (?:mogelijk|bekend|gekend)|onmogelijk|not available|no (?:figures|data|statistics))\b",
                       re.I)
-_NUMBER_WORDS = re.compile(r"\b(twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|twintig|dertig|"
-                           r"veertig|vijftig|honderd|duizend|half|helft|dubbel)\b", re.I)
 _YES_NO_OPENERS = {"is", "zijn", "was", "waren", "wordt", "worden", "werd", "werden", "kan", "kunnen", "mag",
                    "mogen", "moet", "moeten", "zal", "zullen", "heeft", "hebben", "had", "hadden", "bestaat",
                    "bestaan", "gaat", "komt", "are", "does", "do", "did", "can", "could", "will", "would",
@@ -455,7 +455,7 @@ def _fits(asked: Asked, text: str, unit: Unit) -> float:
     figures = counts(text)
     kind = asked.kind
     if kind == "number":
-        return float(bool(figures) or bool(_NUMBER_WORDS.search(text)))
+        return float(bool(figures) or _says_a_number(text))
     if kind == "amount":
         return float(bool(figures) and bool(_MONEY.search(text)))
     if kind == "percentage":
@@ -483,6 +483,14 @@ _NOT_COUNTS = re.compile(
 def counts(text: str) -> list[str]:
     """The figures of a text that may count or measure something: not years, dates, times or article numbers."""
     return [m.group(0) for m in _FIGURE.finditer(_NOT_COUNTS.sub(" ", text)) if not _YEAR.fullmatch(m.group(0).strip())]
+
+
+def _says_a_number(text: str) -> bool:
+    """A count in words ("achttien zelfdodingen", "tweehonderd"), read by text2num; ordinals ("de derde") aside."""
+    spelled = alpha2digit(text, "nl", threshold=1.5)  # "een" (a, one) stays a word
+    if spelled == text:
+        return False
+    return len(re.findall(r"\b\d+\b(?!e\b)", spelled)) > len(re.findall(r"\b\d+\b(?!e\b)", text))
 
 
 def _has_name(text: str) -> bool:
