@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.answer import fit  # noqa: E402
 from assistant.answer.extractive import _answer, split_units  # noqa: E402
-from assistant.answer.reader import Model, Reader  # noqa: E402
+from assistant.answer.model import Model  # noqa: E402
+from assistant.answer.reader import Reader  # noqa: E402
 from assistant.types import Answer, Passage  # noqa: E402
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"

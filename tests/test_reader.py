@@ -9,18 +9,9 @@ import pytest
 
 from assistant.answer.extractive import NOT_ANSWERED
 from assistant.answer.question import analyze_question
-from assistant.answer.reader import (
-    FEATURES,
-    JUDGE_FEATURES,
-    MAX_ANSWER_CHARS,
-    Linear,
-    Model,
-    Reader,
-    _is_proper_name,
-    _mentions,
-    _says_a_number,
-    counts,
-)
+from assistant.answer.facts import counts, is_proper_name, mentions, says_a_number
+from assistant.answer.model import FEATURES, JUDGE_FEATURES, Linear, Model
+from assistant.answer.reader import MAX_ANSWER_CHARS, Reader
 from assistant.ingest.chunk import split_into_chunks
 from assistant.ingest.load import parse_text_document
 from assistant.search.text import Analyzer, words
@@ -123,11 +114,11 @@ def test_a_place_no_passage_mentions_declines_with_that_reason(corpus: Corpus) -
     ("Waals-Brabantse", "het vredegerecht in Waals-Brabant"),
 ])
 def test_a_name_is_mentioned_in_another_form(name: str, haystack: str) -> None:
-    assert _mentions(name, haystack)
+    assert mentions(name, haystack)
 
 
 def test_a_name_of_several_words_is_not_mentioned_by_one_of_them_glued_to_another() -> None:
-    assert not _mentions("De Lijn", "de klantenlijn K&G-Lijn")
+    assert not mentions("De Lijn", "de klantenlijn K&G-Lijn")
 
 
 @pytest.mark.parametrize("name, proper", [
@@ -138,7 +129,7 @@ def test_a_name_of_several_words_is_not_mentioned_by_one_of_them_glued_to_anothe
     ("RIZIV", True),
 ])
 def test_which_names_may_decline_a_question(name: str, proper: bool) -> None:
-    assert _is_proper_name(name) is proper
+    assert is_proper_name(name) is proper
 
 
 def test_an_english_question_is_not_declined_for_an_english_name(corpus: Corpus) -> None:
@@ -207,7 +198,7 @@ def test_the_ranker_shares_sum_to_one_and_order_the_candidates(corpus: Corpus) -
     ("Er waren een paar klachten.", False),  # "een" is a word, not a count
 ])
 def test_a_count_in_words_is_a_number(text: str, says: bool) -> None:
-    assert _says_a_number(text) is says
+    assert says_a_number(text) is says
 
 
 @pytest.mark.parametrize("text, figures", [

@@ -28,7 +28,9 @@ from ..core import Assistant
 from ..settings import Settings
 from ..types import Answer, Passage
 from .question import Intent
-from .reader import FEATURES, JUDGE_FEATURES, MAX_ANSWER_CHARS, MODEL_FILE, Candidate, Linear, Model, Reader
+from .features import Candidate
+from .model import FEATURES, JUDGE_FEATURES, MODEL_FILE, Linear, Model
+from .reader import MAX_ANSWER_CHARS, Reader
 
 THRESHOLDS = np.round(np.arange(0.02, 0.97, 0.02), 2)
 CLOSE = (0.5, 0.7, 1.01)  # 1.01: never a second candidate

@@ -1,0 +1,203 @@
+"""Candidates and their features: every sentence of the retrieved passages, described by FEATURES."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..search.text import Analyzer, words
+from ..types import Passage
+from .extractive import Unit, split_units
+from .facts import (
+    COUNT_WINDOW,
+    ELSEWHERE,
+    FACT_KINDS,
+    FIGURE,
+    NO_DATA,
+    NOT_COUNTS,
+    YEAR,
+    answer_kind,
+    fits,
+    found_share,
+    context_of,
+    head_noun,
+    mentions,
+    names_share,
+    place_and_names,
+    question_stems,
+    refine,
+    said,
+    share,
+)
+from .model import FEATURES
+from .question import Intent
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What exactly a question asks: the kind of answer, the years and the names it is about, what it counts."""
+
+    kind: str  # number, amount, percentage, date, name, yesno, why, how or other
+    weights: dict[frozenset[str], float]
+    years: frozenset[str]
+    names: tuple[str, ...]
+    counted: frozenset[str]
+    counted_words: tuple[str, ...] = ()  # the question's words for what it counts, for messages
+
+
+@dataclass
+class Candidate:
+    unit: Unit
+    features: list[float]
+    score: float = 0.0  # the ranker's
+    probability: float = 0.0  # its share of the softmax over the question's candidates
+
+
+class Featurizer:
+    """Turns a question and its passages into candidates with features; needs the analyzer and idf of the index."""
+
+    def __init__(self, analyzer: Analyzer, idf: Callable[[str], float], df: Callable[[str], int]) -> None:
+        self.analyzer = analyzer
+        self.idf = idf
+        self.df = df
+
+    # -- what is asked ---------------------------------------------------------------------------
+
+    def asked(self, question: str, intent: Intent) -> Asked:
+        weights: dict[frozenset[str], float] = {}
+        for concept in self.analyzer.concepts(question):
+            known = [t for t in concept.own if self.df(t)] or [t for t in concept.stems if self.df(t)]
+            weights[concept.stems] = min(self.idf(t) for t in known) if known else -1.0
+        seen = [w for w in weights.values() if w >= 0]
+        half = 0.5 * (sum(seen) / len(seen)) if seen else 1.0
+        weights = {c: (half if w < 0 else w) for c, w in weights.items()}
+        head = head_noun(intent.counted)
+        counted = frozenset(s for c in self.analyzer.concepts(head) for s in c.stems)
+        return Asked(answer_kind(question, intent), weights, frozenset(YEAR.findall(question)),
+                     tuple(place_and_names(question, intent)), counted, tuple(head.split()))
+
+    # -- candidates and their features -----------------------------------------------------------
+
+    def candidates(self, question: str, passages: Sequence[Passage], intent: Intent) -> list[Candidate]:
+        """Every sentence of the passages with its features, in passage order."""
+        asked = self.asked(question, intent)
+        if not asked.weights:
+            return []
+        top_score = max(p.score for p in passages) or 1.0
+        out: list[Candidate] = []
+        for passage in passages:
+            units = refine(split_units(passage))
+            stems = [set(self.analyzer.tokens(said(u))) for u in units]
+            whole = set(self.analyzer.tokens(f"{passage.chunk.title} {passage.chunk.text}"))
+            haystack = context_of(passage)
+            for i, unit in enumerate(units):
+                neighbours = [stems[j] for j in (i - 1, i + 1) if 0 <= j < len(units)]
+                out.append(Candidate(unit, self._features(asked, unit, stems[i], neighbours, whole, haystack,
+                                                          passage, top_score)))
+        # How a candidate stands against the others for the same question: the ranking is among them.
+        for name in ("coverage", "matched_idf"):
+            i = FEATURES.index(name)
+            top = max((c.features[i] for c in out), default=0.0) or 1.0
+            for candidate in out:
+                candidate.features[FEATURES.index(f"{name.split('_')[-1]}_relative")] = candidate.features[i] / top
+        # A name or year every candidate mentions tells them apart no more than none does ("FOD Werkgelegenheid" in
+        # an answer of the FOD); one that few mention is what sets the answer apart ("Samu Social" among other
+        # organisations' figures).
+        for feature, asked_for, found in (("names_specific", asked.names, mentions),
+                                          ("years_specific", tuple(asked.years), lambda y, t: y in t)):
+            hits = [[found(n, said(c.unit)) for n in asked_for] for c in out]
+            rarity = [1.0 - sum(row[j] for row in hits) / len(out) for j in range(len(asked_for))]
+            for candidate, row in zip(out, hits):
+                found_rarity = sum(r for r, s in zip(rarity, row) if s)
+                candidate.features[FEATURES.index(feature)] = found_rarity / len(asked_for) if asked_for else 0.0
+        return out
+
+    def _features(self, asked: Asked, unit: Unit, stems: set[str], neighbours: list[set[str]], whole: set[str],
+                  haystack: str, passage: Passage, top_score: float) -> list[float]:
+        weights = asked.weights
+        total = sum(weights.values()) or 1.0
+        text = said(unit)
+        coverage = share(stems, weights, total)
+        window = coverage + max((share(n - stems, weights, total, besides=stems) for n in neighbours), default=0.0)
+        missing = max((w for c, w in weights.items() if c.isdisjoint(whole)), default=0.0) / total
+        around = stems.union(*neighbours)
+        mean_weight = total / len(weights)
+        unsaid = [w for c, w in weights.items() if c.isdisjoint(around)]
+        matched_idf = sum(w for c, w in weights.items() if not c.isdisjoint(stems))
+        fact = asked.kind in FACT_KINDS
+        own = stems - question_stems(weights)
+        features = {
+            "coverage": coverage,
+            "window_coverage": window,
+            "passage_coverage": share(whole, weights, total),
+            "missing_weight": missing,
+            # What the sentence and its neighbours leave out of the question: a trap asks for a year, a place or a
+            # group the passage does not give the figure for.
+            "window_missing": max(unsaid, default=0.0) / total,
+            "rare_unsaid": float(sum(w >= mean_weight for w in unsaid)),
+            "matched_idf": math.log1p(matched_idf),
+            "fact_question": float(fact),
+            "type_fit": fits(asked.kind, text) if fact or asked.kind == "why" else 0.0,
+            "figure_near_match": self._figure_near_match(text, weights) if fact else 0.0,
+            "novelty": len(own) / max(len(stems), 1),
+            "counted_near": self._counted_near(asked, unit),
+            "years_in_sentence": found_share(asked.years, text),
+            "years_in_passage": found_share(asked.years, haystack),
+            "names_in_sentence": names_share(asked.names, text),
+            "names_in_passage": names_share(asked.names, haystack),
+            "inverse_rank": 1.0 / passage.rank if passage.rank else 0.0,
+            "score_ratio": passage.score / top_score,
+            "first_sentence": float(unit.position == 0),
+            "question_side": float(passage.chunk.section == "question"),
+            "points_elsewhere": float(bool(ELSEWHERE.search(text))),
+            "no_data": float(bool(NO_DATA.search(text))),
+            "length": min(len(text), 800) / 400,
+            "proximity": self._proximity(text, weights),
+            "coverage_relative": 0.0,  # these four are set once every candidate is scored
+            "idf_relative": 0.0,
+            "names_specific": 0.0,
+            "years_specific": 0.0,
+        }
+        return [features[name] for name in FEATURES]
+
+    def _counted_near(self, asked: Asked, unit: Unit) -> float:
+        """For "Hoeveel X": 1 when a figure in the sentence counts X: X follows it within COUNT_WINDOW words ("180
+        experten"), or stands before it in a clause that introduces it ("medewerkers: 1.203"), or in the line that
+        introduces the sentence. "46 lokale besturen en medewerkers" counts no employees."""
+        if asked.kind not in ("number", "amount") or not asked.counted:
+            return 1.0
+        if not asked.counted.isdisjoint(self.analyzer.tokens(unit.lead)):
+            return 1.0
+        text = NOT_COUNTS.sub(" ", said(unit))
+        for match in FIGURE.finditer(text):
+            if YEAR.fullmatch(match.group(0).strip()):
+                continue
+            after = " ".join(text[match.end():].split()[:COUNT_WINDOW])
+            clause = text[:match.start()].rstrip()
+            before = clause.rsplit(".", 1)[-1] if clause.endswith(":") else ""
+            if not asked.counted.isdisjoint(self.analyzer.tokens(f"{after} {before}")):
+                return 1.0
+        return 0.0
+
+    def _figure_near_match(self, text: str, weights: dict[frozenset[str], float]) -> float:
+        """1 when a figure (not a year) stands within a few words of a word the question asks about."""
+        tokens = NOT_COUNTS.sub(" ", text).split()
+        for i, token in enumerate(tokens):
+            if not any(ch.isdigit() for ch in token) or YEAR.fullmatch(token.strip(".,;:()")):
+                continue
+            around = " ".join(tokens[max(0, i - 6):i + 7])
+            stems = set(self.analyzer.tokens(around))
+            if any(not c.isdisjoint(stems) for c in weights):
+                return 1.0
+        return 0.0
+
+    def _proximity(self, text: str, weights: dict[frozenset[str], float]) -> float:
+        """How close together the question's ideas stand: matched ideas over the span of words they take."""
+        positions: list[int] = []
+        for i, word in enumerate(words(text)):
+            stems = set(self.analyzer.tokens(word))
+            if stems and any(not c.isdisjoint(stems) for c in weights):
+                positions.append(i)
+        if len(positions) < 2:
+            return 0.0
+        return min(1.0, len(positions) / (positions[-1] - positions[0] + 1))
