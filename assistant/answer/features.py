@@ -137,7 +137,8 @@ class Featurizer:
             "rare_unsaid": float(sum(w >= mean_weight for w in unsaid)),
             "matched_idf": math.log1p(matched_idf),
             "fact_question": float(fact),
-            "type_fit": fits(asked.kind, text) if fact or asked.kind == "why" else 0.0,
+            # A question that asks no particular kind of fact ("Hoe meet ...?") asks nothing a sentence could lack.
+            "type_fit": fits(asked.kind, text) if fact or asked.kind == "why" else 1.0,
             "figure_near_match": self._figure_near_match(text, weights) if fact else 0.0,
             "novelty": len(own) / max(len(stems), 1),
             "counted_near": self._counted_near(asked, unit),

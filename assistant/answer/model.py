@@ -21,7 +21,7 @@ FEATURES = (
 # What the judge sees of a question's best candidate: its share among the candidates, how far it stands above the
 # next, and what it holds of what was asked.
 JUDGE_FEATURES = (
-    "share", "margin", "coverage", "type_fit", "counted_near", "years_in_passage", "years_in_sentence",
+    "share", "margin", "coverage", "fact_question", "type_fit", "counted_near", "years_in_passage", "years_in_sentence",
     "names_in_passage", "names_specific", "points_elsewhere", "window_missing", "rare_unsaid",
 )
 
