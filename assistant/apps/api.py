@@ -90,6 +90,14 @@ class AskResponse(BaseModel):
     notices: list[str] = Field(description="Filters applied; the generative model's sentences left out, and why.")
 
 
+class CopyOut(BaseModel):
+    doc_id: str
+    title: str
+    date: str
+    agency: str
+    member: str
+
+
 class SimilarDocumentOut(BaseModel):
     rank: int
     doc_id: str
@@ -102,26 +110,33 @@ class SimilarDocumentOut(BaseModel):
     section: str
     item: str
     highlights: list[list[int]] = Field(description="[start, end) spans of `passage` matching the question.")
+    copies: list[CopyOut] = Field(description="Other documents that received the same answer (one row for all).")
 
 
 class DraftLineOut(BaseModel):
-    point: str
-    question: str
     text: str
-    citation: int
+    citation: int = Field(description="[n]: the source's `n`.")
+
+
+class DraftSectionOut(BaseModel):
+    point: str = Field(description="The point's label (\"1\", \"b\"), or \"\" for a question with one point.")
+    question: str
+    lines: list[DraftLineOut] = Field(description="Empty when no earlier answer addresses the point.")
 
 
 class DraftSourceOut(BaseModel):
     n: int
     doc_id: str
     title: str
+    date: str
+    agency: str
     chunk_id: str
     text: str
 
 
 class DraftOut(BaseModel):
     text: str
-    lines: list[DraftLineOut]
+    sections: list[DraftSectionOut]
     sources: list[DraftSourceOut]
 
 

@@ -41,7 +41,7 @@ from .render import (
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = [  # each answered, with citations, from the shipped corpus
+EXAMPLES = [  # questions the shipped corpus answers, with citations (the chat shows the open index's own: examples.py)
     "Hoe meet Kind en Gezin de klanttevredenheid?",
     "Hoeveel respondenten waren er bij het Agentschap Integratie en Inburgering?",
     "Wat is de algemene tevredenheid bij het Agentschap Binnenlands Bestuur?",
@@ -169,6 +169,12 @@ class Chat:
         known = self.assistant.index.agencies()
         return [(f"{full} ({short})" if short and short != full else full, full)
                 for full, short in sorted(known.items())]
+
+    def example_questions(self) -> list[str]:
+        """The empty chat's examples, from the open index's subject lines (none without an index)."""
+        from ..examples import example_questions
+
+        return example_questions(self.assistant.index) if self.assistant is not None else []
 
     def document_choices(self, agencies: Sequence[str] = ()) -> list[tuple[str, str]]:
         if self.assistant is None:
@@ -345,44 +351,51 @@ class Chat:
             gr.Markdown("## Vragen over schriftelijke parlementaire vragen en antwoorden")
             if self.problem:
                 gr.Markdown(f"**Let op:** {self.problem}", elem_id="probleem")
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(
-                        label="Gesprek", elem_id="gesprek", height=560, sanitize_html=True, latex_delimiters=[],
-                        placeholder=PLACEHOLDER, examples=[{"text": q} for q in EXAMPLES],
-                        feedback_options=None, buttons=["copy"],
-                    )
-                    question = gr.Textbox(label="Uw vraag", placeholder="Bv. " + EXAMPLES[0], lines=1,
-                                          max_lines=8, elem_id="vraag", submit_btn=False)
+            examples = self.example_questions()
+            with gr.Tabs(elem_id="paginas"):
+                with gr.Tab("Vragen", elem_id="tab-vragen"):
                     with gr.Row():
-                        ask_button = gr.Button("Vraag", variant="primary", elem_id="vraag-knop", scale=3)
-                        new_button = gr.Button("Nieuw gesprek", elem_id="nieuw-gesprek", scale=1)
-                with gr.Column(scale=2):
-                    with gr.Accordion("Filters", open=True):
-                        agencies = gr.Dropdown(choices=self.agency_choices(), multiselect=True, value=[],
-                                               label="Agentschap", elem_id="filter-agentschap",
-                                               info="Alleen passages van deze agentschappen")
-                        documents = gr.Dropdown(choices=self.document_choices(), multiselect=True, value=[],
-                                                label="Document", elem_id="filter-document",
-                                                info="Alleen passages uit deze documenten")
-                    with gr.Accordion("Documenten toevoegen", open=False):
-                        upload_files = gr.File(file_count="multiple", label="Bestanden (PDF, DOCX, HTML, MD, TXT, "
-                                               "JSONL)", elem_id="upload-bestanden")
-                        upload_button = gr.Button("Toevoegen", elem_id="upload-knop", size="sm")
-                        upload_status = gr.HTML("", elem_id="upload-status")
-                    sources = gr.HTML(EMPTY_SOURCES, elem_id="bronnen", js_on_load=CITATION_JS,
-                                      label="Bronnen")
-                    with gr.Accordion("Exporteren", open=True):
-                        with gr.Row():
-                            latest_md = gr.DownloadButton("Antwoord (.md)", interactive=False, size="sm",
-                                                          elem_id="export-antwoord-md")
-                            latest_docx = gr.DownloadButton("Antwoord (.docx)", interactive=False, size="sm",
-                                                            elem_id="export-antwoord-docx")
-                        with gr.Row():
-                            all_md = gr.DownloadButton("Gesprek (.md)", interactive=False, size="sm",
-                                                       elem_id="export-gesprek-md")
-                            all_docx = gr.DownloadButton("Gesprek (.docx)", interactive=False, size="sm",
-                                                         elem_id="export-gesprek-docx")
+                        with gr.Column(scale=3):
+                            chatbot = gr.Chatbot(
+                                label="Gesprek", elem_id="gesprek", height=560, sanitize_html=True,
+                                latex_delimiters=[], placeholder=PLACEHOLDER,
+                                examples=[{"text": q} for q in examples] or None,
+                                feedback_options=None, buttons=["copy"],
+                            )
+                            question = gr.Textbox(label="Uw vraag", placeholder=f"Bv. {examples[0]}" if examples
+                                                  else "", lines=1, max_lines=8, elem_id="vraag", submit_btn=False)
+                            with gr.Row():
+                                ask_button = gr.Button("Vraag", variant="primary", elem_id="vraag-knop", scale=3)
+                                new_button = gr.Button("Nieuw gesprek", elem_id="nieuw-gesprek", scale=1)
+                        with gr.Column(scale=2):
+                            with gr.Accordion("Filters", open=True):
+                                agencies = gr.Dropdown(choices=self.agency_choices(), multiselect=True, value=[],
+                                                       label="Agentschap", elem_id="filter-agentschap",
+                                                       info="Alleen passages van deze agentschappen")
+                                documents = gr.Dropdown(choices=self.document_choices(), multiselect=True, value=[],
+                                                        label="Document", elem_id="filter-document",
+                                                        info="Alleen passages uit deze documenten")
+                            with gr.Accordion("Documenten toevoegen", open=False):
+                                upload_files = gr.File(file_count="multiple", elem_id="upload-bestanden",
+                                                       label="Bestanden (PDF, DOCX, HTML, MD, TXT, JSONL)")
+                                upload_button = gr.Button("Toevoegen", elem_id="upload-knop", size="sm")
+                                upload_status = gr.HTML("", elem_id="upload-status")
+                            sources = gr.HTML(EMPTY_SOURCES, elem_id="bronnen", js_on_load=CITATION_JS,
+                                              label="Bronnen")
+                            with gr.Accordion("Exporteren", open=True):
+                                with gr.Row():
+                                    latest_md = gr.DownloadButton("Antwoord (.md)", interactive=False, size="sm",
+                                                                  elem_id="export-antwoord-md")
+                                    latest_docx = gr.DownloadButton("Antwoord (.docx)", interactive=False,
+                                                                    size="sm", elem_id="export-antwoord-docx")
+                                with gr.Row():
+                                    all_md = gr.DownloadButton("Gesprek (.md)", interactive=False, size="sm",
+                                                               elem_id="export-gesprek-md")
+                                    all_docx = gr.DownloadButton("Gesprek (.docx)", interactive=False, size="sm",
+                                                                 elem_id="export-gesprek-docx")
+                from .similar_tab import build_similar_tab  # the "Eerder gevraagd?" tab beside the chat's
+
+                build_similar_tab(self.assistant, self._lock, self.problem)
             downloads = [latest_md, latest_docx, all_md, all_docx]
             outputs = [chatbot, question, session, sources, *downloads]
             filters = [agencies, documents]
@@ -399,9 +412,6 @@ class Chat:
                                 api_visibility="private")
             sources.cite(self.open_citation, session, sources, api_visibility="private",  # type: ignore[attr-defined]
                          concurrency_limit=None)
-            from .similar_tab import build_similar_tab  # the "Eerder gevraagd?" tab: similar_ui.py
-
-            build_similar_tab(self.assistant, self._lock, self.problem)
         return app
 
 
