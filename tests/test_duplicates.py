@@ -31,7 +31,7 @@ def test_similarity_of_copies_is_high_and_of_other_answers_low() -> None:
 
 
 def test_group_copies_puts_each_copy_under_the_best_placed_text() -> None:
-    assert THRESHOLD == 0.7
+    assert THRESHOLD == 0.75
     assert group_copies([OTHER, ANSWER, COPY, OTHER, "", ""]) == [[0, 3], [1, 2], [4], [5]]
     assert group_copies([]) == []
 
