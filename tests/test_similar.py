@@ -220,8 +220,9 @@ def test_similar_reads_one_long_question_from_stdin(capsys: pytest.CaptureFixtur
     lines = out.splitlines()
     first = want.documents[0]
     assert lines[0] == f"1. {first.title} [{first.doc_id}] ({first.agency})  score 1.00"
-    assert "**" in lines[1]  # the matching words are marked
-    assert lines[1].replace("**", "").strip() == first.passage.chunk.text
+    text, spans = first.passage.chunk.text, first.highlights
+    assert lines[1].replace("**", "").strip() == text
+    assert lines[1].count("**") == 2 * len(spans)  # the rare words the question shares are in bold
     assert "Ontwerp van antwoord:" in lines
     assert "1. Hoe meet Kind en Gezin de tevredenheid van zijn klanten?" in lines
     assert f"   {want.draft[0].render()}" in lines
@@ -241,3 +242,42 @@ def test_a_pasted_question_longer_than_a_file_name_is_text(capsys: pytest.Captur
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert data == json.loads(json.dumps(find_similar(corpus_assistant, pasted, k=2).to_json(), ensure_ascii=False))
+
+
+THREE_POINTS = KG_QUESTION + " 3. Hoeveel kost de nieuwe voetgangersbrug aan het station van Mechelen?"
+
+
+def test_similar_writes_the_draft_as_docx_and_markdown(capsys: pytest.CaptureFixture[str],
+                                                       corpus_assistant: Assistant, tmp_path: Path) -> None:
+    from docx import Document as open_docx
+
+    from assistant.apps.draft_export import draft_markdown
+
+    docx, markdown = tmp_path / "ontwerp.docx", tmp_path / "ontwerp.md"
+    code, out, err = _run(capsys, "similar", "--json", "--k", "3", THREE_POINTS, "--docx", str(docx),
+                          "--markdown", str(markdown), "--index", str(corpus_assistant.settings.index_dir))
+    assert (code, err) == (0, "")
+    want = find_similar(corpus_assistant, THREE_POINTS, k=3)
+    data = json.loads(out)
+    assert data == json.loads(json.dumps(want.to_json(), ensure_ascii=False))
+    # The JSON shape of the draft: a section per point, its lines with their [n], the sources.
+    assert [s["point"] for s in data["draft"]["sections"]] == ["1", "2", "3"]
+    assert data["draft"]["sections"][2]["lines"] == []
+    cited = sorted({line["citation"] for s in data["draft"]["sections"] for line in s["lines"]})
+    assert cited == [s["n"] for s in data["draft"]["sources"]] == list(range(1, len(cited) + 1))
+    assert markdown.read_text(encoding="utf-8") == draft_markdown(want)
+    paragraphs = [(p.style.name, p.text) for p in open_docx(str(docx)).paragraphs]
+    headings = [text for style, text in paragraphs if style == "Heading 1"]
+    assert headings == ["Vraag", "Punt 1", "Punt 2", "Punt 3", "Bronnen"]
+    after_point_3 = [text for _, text in paragraphs[paragraphs.index(("Heading 1", "Punt 3")) + 1:]]
+    assert after_point_3[:2] == ["Hoeveel kost de nieuwe voetgangersbrug aan het station van Mechelen?",
+                                 "Geen eerder antwoord over dit punt."]
+    sources = [text for _, text in paragraphs if text.startswith("[")]
+    assert [s.split("]")[0] for s in sources] == [f"[{n}" for n in cited]
+
+
+def test_similar_writes_one_question_s_draft_only(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = _run(capsys, "similar", "Eerste vraag?", "Tweede vraag?", "--docx", str(tmp_path / "x.docx"),
+                          "--index", str(tmp_path / "none"))
+    assert (code, out, err) == (2, "", "error: --docx and --markdown write the draft of one question: give one\n")
+    assert not (tmp_path / "x.docx").exists()
