@@ -190,5 +190,6 @@ def test_example_questions_come_from_the_open_index(archive: Assistant, build_as
 
     corpus = build_assistant([CORPUS], index_dir=archive.settings.index_dir.parent / "corpus-index")
     assert example_questions(corpus.index) == [
-        "Klanttevredenheidsonderzoek: wat antwoordde ABB?", "Klantentevredenheidsmeting: wat antwoordde AgII?",
-        "Klanttevredenheid: wat antwoordde AgII?", "Klantentevredenheidsmeting: wat antwoordde K&G?"]
+        "Klanttevredenheidsonderzoek bij Agentschap Binnenlands Bestuur?",
+        "Klantentevredenheidsmeting bij Agentschap Integratie en Inburgering?",
+        "Klanttevredenheid bij Agentschap Integratie en Inburgering?", "Klantentevredenheidsmeting bij Kind en Gezin?"]
