@@ -3,11 +3,11 @@ how many rows does grouping identical answers merge? On ../shared/corpora/dekame
 
 The answers are indexed as benchmarks/dekamer.py does (the same index folder: answer text, department and date;
 no title, no question). Questions: a sample of the records whose question has two or more numbered points and
-whose own answer numbers its items the same way (its chunks' item labels cover every point). The own answer is
+whose own answer numbers its items the same way (split as the question is, it has the same labels). The own answer is
 in the index, as the earlier answer to a question asked again (the copies that ministers send several members
 are just that). For each point of each question:
 - covered: the draft has a line for it;
-- aligned: a line cites the own answer's (or an identical copy's) chunk for that very item.
+- aligned: a line's sentence stands in the own answer's (or an identical copy's) item of the same number.
 With and without the department filter an adviser sets, beside `similar`'s document hit@5 and MRR (the own
 answer's row among the first 5, and the reciprocal rank of its row).
 
@@ -15,14 +15,14 @@ answer's row among the first 5, and the reciprocal rank of its row).
 least 0.3 (datasketch LSH), their similarities in bins (where the threshold goes), how many rows grouping at
 duplicates.THRESHOLD merges, and 20 merges printed for a check by eye.
 
-    .venv/bin/python benchmarks/draft.py                 # 80 questions, about 3 minutes on 2 busy cores
+    .venv/bin/python benchmarks/draft.py                 # 150 questions, about a minute
+    .venv/bin/python benchmarks/draft.py --no-items      # the reader's ranker alone
     .venv/bin/python benchmarks/draft.py --duplicates
 """
 from __future__ import annotations
 
 import argparse
 import random
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -36,12 +36,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from dekamer import CORPUS, answered, default_index_dir, open_index, read_records, timing  # noqa: E402
 
 from assistant.core import Assistant  # noqa: E402
-from assistant.draft import MIN_COVERAGE, question_points  # noqa: E402
+from assistant import draft  # noqa: E402
+from assistant.draft import MIN_COVERAGE, numbered_spans, question_points  # noqa: E402
 from assistant.duplicates import THRESHOLD, group_copies, signature, similarity  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.similar import find_similar, strip_boilerplate  # noqa: E402
 
-SAMPLE = 80
+SAMPLE = 150
 SEED = 15
 
 
@@ -68,30 +69,31 @@ class Tally:
                 f"{self.hit5 / self.questions:.3f}, MRR {self.reciprocal / self.questions:.3f}")
 
 
-def item_numbers(label: str) -> set[str]:
-    """The item numbers a chunk's label covers: "1-3" -> 1, 2, 3; "4b" -> 4; "2,5" -> 2, 5."""
-    found: set[str] = set()
-    for start, end in re.findall(r"(\d+)(?:\s*-\s*(\d+))?", label):
-        last = int(end) if end and int(end) >= int(start) and int(end) - int(start) < 20 else int(start)
-        found.update(str(n) for n in range(int(start), last + 1))
-    return found
+def items_of(text: str) -> list[tuple[str, int, int]]:
+    """The numbered items of an answer, on its text with white space folded (as chunks and draft lines have it)."""
+    return numbered_spans(" ".join(text.split()))
 
 
-def eligible(assistant: Assistant, records: Sequence[dict[str, object]]) -> list[Asked]:
-    """Records with two or more numbered points whose own answer's items cover every point's number."""
-    items: dict[str, set[str]] = {}
-    for chunk in assistant.index.chunks:
-        items.setdefault(chunk.doc_id, set()).update(item_numbers(chunk.item))
+def item_of(line: str, answer: str, items: Sequence[tuple[str, int, int]]) -> str:
+    """The label of the item of `answer` (white space folded) that holds the sentence `line`, or ""."""
+    head = line.split(": ", 1)[-1][:60] if line not in answer else line[:60]  # a bullet under its lead
+    at = answer.find(head)
+    return next((label for label, start, end in items if start <= at < end), "") if at >= 0 else ""
+
+
+def eligible(records: Sequence[dict[str, object]]) -> list[Asked]:
+    """Records with two or more numbered points whose own answer numbers the same items."""
     out = []
     for r in records:
         text = str(r["question"])
         labels = tuple(label for label, _ in question_points(strip_boilerplate(text) or text))
-        if len(labels) >= 2 and labels[0] == "1" and set(labels) <= items.get(str(r["id"]), set()):
+        if len(labels) >= 2 and labels[0] == "1" and [i[0] for i in items_of(str(r["answer"]))] == list(labels):
             out.append(Asked(str(r["id"]), text, str(r["department"]), labels))
     return out
 
 
-def measure(assistant: Assistant, asked: Sequence[Asked], department: bool) -> tuple[Tally, list[float]]:
+def measure(assistant: Assistant, asked: Sequence[Asked], answers: dict[str, str], department: bool
+            ) -> tuple[Tally, list[float]]:
     tally, seconds = Tally(), []
     for q in asked:
         started = time.perf_counter()
@@ -108,11 +110,13 @@ def measure(assistant: Assistant, asked: Sequence[Asked], department: bool) -> t
         same = {q.id, *(c.doc_id for c in own.copies)} if own else {q.id}
         if own is not None:
             same.add(own.doc_id)
+        answer = " ".join(answers[q.id].split())
+        items = items_of(answer)
         for section in found.sections:
             tally.points += 1
             tally.covered += bool(section.lines)
-            cited = [found.sources[line.n - 1].chunk for line in section.lines]
-            tally.aligned += any(c.doc_id in same and section.point in item_numbers(c.item) for c in cited)
+            tally.aligned += any(found.sources[line.n - 1].chunk.doc_id in same
+                                 and item_of(line.text, answer, items) == section.point for line in section.lines)
     return tally, seconds
 
 
@@ -122,21 +126,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=SAMPLE)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--duplicates", action="store_true", help="measure the grouping of identical answers")
+    parser.add_argument("--coverage", type=float, help=f"a sentence's share of a point to address it ({MIN_COVERAGE})")
+    parser.add_argument("--no-items", action="store_true",
+                        help="without the rule that an answer numbered as the question answers point k under item k")
     args = parser.parse_args(argv)
     records = answered(read_records(args.corpus))
     if args.duplicates:
         return measure_duplicates(records, args.seed)
+    if args.coverage is not None:
+        draft.MIN_COVERAGE = args.coverage
+    draft.MATCH_ITEMS = not args.no_items
     settings = Settings.from_env()
     settings = settings.with_(index_dir=default_index_dir(settings, "", ""), default_index=False)
     assistant = open_index(settings, records)
-    pool = eligible(assistant, records)
+    pool = eligible(records)
+    answers = {str(r["id"]): str(r["answer"]) for r in records}
     random.seed(args.seed)
     asked = random.sample(pool, min(args.sample, len(pool)))
     print(f"dekamer: {len(records)} answers, {len(assistant.index)} chunks; {len(pool)} questions with numbered "
           f"points that their own answer numbers alike; {len(asked)} drawn (seed {args.seed}), "
-          f"{sum(len(q.points) for q in asked)} points; a sentence addresses a point from coverage {MIN_COVERAGE}")
+          f"{sum(len(q.points) for q in asked)} points; a sentence addresses a point from coverage "
+          f"{draft.MIN_COVERAGE}; items matched to points: {'yes' if draft.MATCH_ITEMS else 'no'}")
     for department in (False, True):
-        tally, seconds = measure(assistant, asked, department)
+        tally, seconds = measure(assistant, asked, answers, department)
         print(f"{'department known' if department else 'no filter       '}: {tally.line()}")
         print(f"  time a question: {timing(seconds)}")
     return 0

@@ -193,3 +193,25 @@ def test_example_questions_come_from_the_open_index(archive: Assistant, build_as
         "Klanttevredenheidsonderzoek bij Agentschap Binnenlands Bestuur?",
         "Klantentevredenheidsmeting bij Agentschap Integratie en Inburgering?",
         "Klanttevredenheid bij Agentschap Integratie en Inburgering?", "Klantentevredenheidsmeting bij Kind en Gezin?"]
+
+
+def test_an_answer_numbered_as_the_question_answers_each_point_from_its_item(archive: Assistant) -> None:
+    # Point 2 shares no word with item 2 ("Wanneer is het klaar?"): the numbering says where its answer is.
+    question = ("Voetgangersbrug station Mechelen\n\n1. Is de voetgangersbrug aan het station veilig? "
+                "2. Wanneer is het klaar?")
+    found = find_similar(archive, question, k=3)
+    assert [(s.point, [(line.text, line.n) for line in s.lines]) for s in found.sections] == [
+        ("1", [("Het rapport besluit dat de voetgangersbrug veilig is.", 1)]),
+        ("2", [("De renovatie van de voetgangersbrug start in het voorjaar van 2018 en duurt acht maanden.", 1)])]
+
+
+def test_numbered_answers_need_the_same_items_as_the_question(archive: Assistant) -> None:
+    from assistant.draft import numbered_answers
+
+    index = archive.index
+    assert list(numbered_answers(index, ["r1", "r3", "r4"], ["1", "2"])) == ["r1"]
+    assert numbered_answers(index, ["r1"], ["1", "2", "3"]) == {}
+    answer = numbered_answers(index, ["r1"], ["1", "2"])["r1"]
+    assert answer.item_of("Het rapport besluit dat de voetgangersbrug veilig is.") == "1"
+    assert answer.item_of("De renovatie van de voetgangersbrug start in het voorjaar van 2018") == "2"
+    assert answer.item_of("Een zin die er niet staat.") == ""

@@ -46,6 +46,11 @@ def corpus(build_assistant: BuildAssistant) -> Assistant:
      [("1", "Wat kostte het in 2016? 3. Daling?"), ("2", "Waarom?")]),
     ("Mijn vragen:1. Wat kost het?2. Wie betaalt?", [("1", "Wat kost het?"), ("2", "Wie betaalt?")]),
     ("1) Wat kost het? 2) Wie betaalt?", [("1", "Wat kost het?"), ("2", "Wie betaalt?")]),
+    # After a colon or a semicolon a point may start with a small letter; elsewhere "3. van" is no point.
+    ("Kan u meedelen:1. hoeveel zaken er zijn;2. hoeveel er open zijn?",
+     [("1", "hoeveel zaken er zijn;"), ("2", "hoeveel er open zijn?")]),
+    ("Zie artikel 1. van de wet en artikel 2. van het besluit.", [
+        ("", "Zie artikel 1. van de wet en artikel 2. van het besluit.")]),
     ("Vragen: a) hoeveel kost het? b) Wie betaalt?", [("a", "hoeveel kost het?"), ("b", "Wie betaalt?")]),
     # Numbers first: the letters of a point's sub-questions stay in its text.
     ("1. Wat kost het: a) in 2016? b) in 2017? 2. Wie betaalt?",
