@@ -253,7 +253,7 @@ def group_documents(index: Index, ranked: Sequence[SimilarDocument], k: int) -> 
         if chunk.doc_id in wanted:
             chunks.setdefault(chunk.doc_id, []).append(chunk)
     texts = [answer_text(chunks.get(d.doc_id, [])) for d in ranked]
-    rows = []
+    rows: list[SimilarDocument] = []
     for group in group_copies(texts)[:k]:
         lead = ranked[group[0]]
         rows.append(replace(lead, rank=len(rows) + 1, copies=tuple(ranked[i] for i in group[1:])))

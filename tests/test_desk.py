@@ -3,12 +3,11 @@ dates bound the search, the draft goes out as Markdown and DOCX with a section p
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pytest
 from docx import Document as open_docx
-from support import BuildAssistant
+from support import DESK_RECORDS, BuildAssistant, write_records
 
 from assistant.apps.draft_export import draft_docx, draft_markdown, write_draft
 from assistant.core import Assistant
@@ -18,26 +17,13 @@ from assistant.examples import example_questions, subject_of
 from assistant.similar import Similar, find_similar
 from assistant.types import Chunk, Passage
 
-BRIDGE = ("1. De voetgangersbrug aan het station van Mechelen werd in 2016 onderzocht door een studiebureau. "
-          "Het rapport besluit dat de voetgangersbrug veilig is. 2. De renovatie van de voetgangersbrug start in "
-          "het voorjaar van 2018 en duurt acht maanden.")
-RECORDS = [
-    {"id": "r1", "text": BRIDGE, "department": "Minister van Mobiliteit", "date": "2017-01-10", "author": "Peeters"},
-    {"id": "r2", "text": BRIDGE, "department": "Minister van Mobiliteit", "date": "2017-01-12", "author": "Janssens"},
-    {"id": "r3", "text": "De renovatie van de voetgangersbrug in Lier kost 1,2 miljoen euro en wordt betaald door "
-                         "Infrabel.", "department": "Minister van Mobiliteit", "date": "2017-03-02", "author": "Maes"},
-    {"id": "r4", "text": "De spoorwegpolitie telde in 2016 in totaal 312 incidenten in de stations.",
-     "department": "Minister van Binnenlandse Zaken", "date": "2017-02-01", "author": "Claes"},
-]
 QUESTION = ("Voetgangersbrug station Mechelen. - Renovatie\n\n1. Is de voetgangersbrug aan het station veilig? "
             "2. Wanneer start de renovatie van de voetgangersbrug?3. Hoeveel liften worden er geplaatst?")
 
 
 @pytest.fixture
 def archive(build_assistant: BuildAssistant, tmp_path: Path) -> Assistant:
-    path = tmp_path / "archief.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n", encoding="utf-8")
-    return build_assistant([path])
+    return build_assistant([write_records(tmp_path / "archief.jsonl", DESK_RECORDS)])
 
 
 def test_copies_of_one_answer_are_one_row_listing_its_members(archive: Assistant) -> None:

@@ -64,9 +64,9 @@ def draft_docx(found: Similar, title: str = TITLE) -> bytes:
     doc.styles["Normal"].font.size = Pt(10.5)
     doc.add_heading(_xml_safe(title), level=0)
     doc.add_heading("Vraag", level=1)
-    for paragraph in found.question.strip().split("\n\n"):
-        if paragraph.strip():
-            doc.add_paragraph(_xml_safe(" ".join(paragraph.split())), style="Quote")
+    for block in found.question.strip().split("\n\n"):
+        if block.strip():
+            doc.add_paragraph(_xml_safe(" ".join(block.split())), style="Quote")
     for section in found.sections:
         doc.add_heading(section_title(section), level=1)
         if section.point:

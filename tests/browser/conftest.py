@@ -17,7 +17,7 @@ from typing import Any
 import gradio as gr
 import pytest
 from langchain_core.embeddings import Embeddings
-from support import free_port
+from support import DESK_RECORDS, free_port, write_records
 
 from assistant.apps.chat import Chat, launch, open_chat
 from assistant.core import Assistant
@@ -115,28 +115,10 @@ def hostile_chat(tmp_path_factory: pytest.TempPathFactory, chat_embedder: Embedd
     served.app.close()
 
 
-# An archive of records as the adviser's desk sees one: the same answer sent to two members (r1, r2), another
-# answer of the same minister, and one of another minister.
-BRIDGE = ("1. De voetgangersbrug aan het station van Mechelen werd in 2016 onderzocht door een studiebureau. Het "
-          "rapport besluit dat de voetgangersbrug veilig is. 2. De renovatie van de voetgangersbrug start in het "
-          "voorjaar van 2018 en duurt acht maanden.")
-DESK_RECORDS = [
-    {"id": "r1", "text": BRIDGE, "department": "Minister van Mobiliteit", "date": "2017-01-10", "author": "Peeters"},
-    {"id": "r2", "text": BRIDGE, "department": "Minister van Mobiliteit", "date": "2017-01-12", "author": "Janssens"},
-    {"id": "r3", "text": "De renovatie van de voetgangersbrug in Lier kost 1,2 miljoen euro en wordt betaald door "
-                         "Infrabel.", "department": "Minister van Mobiliteit", "date": "2017-03-02", "author": "Maes"},
-    {"id": "r4", "text": "De spoorwegpolitie telde in 2016 in totaal 312 incidenten in de stations.",
-     "department": "Minister van Binnenlandse Zaken", "date": "2017-02-01", "author": "Claes"},
-]
-
-
 @pytest.fixture(scope="session")
 def desk_chat(tmp_path_factory: pytest.TempPathFactory, chat_embedder: Embeddings) -> Iterator[Served]:
-    import json
-
     folder = tmp_path_factory.mktemp("desk")
-    (folder / "archief.jsonl").write_text("\n".join(json.dumps(r) for r in DESK_RECORDS) + "\n", encoding="utf-8")
-    assistant = _index(folder / "index", chat_embedder, [folder / "archief.jsonl"])
+    assistant = _index(folder / "index", chat_embedder, [write_records(folder / "archief.jsonl", DESK_RECORDS)])
     served = _serve(Chat(assistant, export_dir=folder / "exports"))
     yield served
     served.app.close()
