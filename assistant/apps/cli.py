@@ -334,8 +334,10 @@ def format_similar(found: Any) -> str:
     if found.sources:
         lines.append("")
         lines.append("Bronnen:")
+        from .draft_export import source_line
+
         for p in found.sources:
-            lines.append(f"[{p.rank}] {p.chunk.title or p.chunk.doc_id} [{p.chunk.doc_id}]\n    {p.chunk.text}")
+            lines.append(f"[{p.rank}] {source_line(p)}\n    {p.chunk.text}")
     return "\n".join(lines) + "\n"
 
 

@@ -45,10 +45,11 @@ def render_similar(found: Similar) -> str:
     rows = []
     for doc in found.documents:
         title = html.escape(doc.title or doc.doc_id)
+        doc_id = f"<br><code>{html.escape(doc.doc_id)}</code>" if doc.title else ""  # the title cell shows it
         rows.append(
             f'<tr class="document" data-doc-id="{html.escape(doc.doc_id, quote=True)}" '
-            f'data-copies="{len(doc.copies)}"><td class="rank">{doc.rank}</td><td class="title"><b>{title}</b><br>'
-            f'<code>{html.escape(doc.doc_id)}</code>{_copies_html(doc)}</td><td class="date">{html.escape(doc.date)}'
+            f'data-copies="{len(doc.copies)}"><td class="rank">{doc.rank}</td><td class="title"><b>{title}</b>'
+            f'{doc_id}{_copies_html(doc)}</td><td class="date">{html.escape(doc.date)}'
             f'</td><td class="agency">{html.escape(doc.agency)}</td><td class="score">{doc.score:.2f}</td>'
             f'<td class="passage">{marked_html(doc.passage.chunk.text, doc.highlights)}</td></tr>')
     head = ('<table class="similar"><thead><tr><th>#</th><th>Antwoord</th><th>Datum</th>'
