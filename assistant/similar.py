@@ -36,9 +36,9 @@ SUBJECT_WEIGHT = 3
 # Share of BM25 over whole documents among the two BM25 rankings; the rest goes to documents by best chunk.
 DOCUMENT_SHARE = 0.7
 # A question word highlighted in a passage is one that carries the question: a stem in at most this share of the
-# chunks. On dekamer 2017 Q1 (8,600 chunks) "werken", "moeten" and "bepalen" are in 3-9% of them, a subject's
-# words ("voetgangersbrug", "station") in under 1%.
-RARE_SHARE = 0.05
+# chunks. On dekamer 2017 Q1 (8,630 chunks) "werken", "moeten" and "bepalen" are in 16%, 5.4% and 6.3% of them;
+# a subject's words less: "reizigers" 3.1%, "station" 2.2%, "perrons" 0.5%, "loopbrug" 0.1%.
+RARE_SHARE = 0.04
 RARE_AT_MOST = 10  # ... and in a small index, in at most this many chunks (5% of 127 chunks would be 6)
 # A compound's part shorter than this ("daar" of "daarnaast" and "daarvoor") marks nothing.
 MIN_PART = 5
@@ -189,7 +189,7 @@ def rank_documents(index: Index, question: str, k: int, filters: Filters | None 
         best_chunk.setdefault(chunk.doc_id, chunk)
     top = sum(weights) / (settings.rrf_k + 1)  # first in every ranking
     ranked = sorted(documents.items(), key=lambda ds: (-ds[1], ds[0]))
-    stems = set(index.analyzer.tokens(text))  # the question's own words, not the synonyms searched for
+    stems = question_stems(index, text)
     out: list[SimilarDocument] = []
     for doc_id, score in ranked:
         chunk = best_chunk.get(doc_id) or index.first_chunk(doc_id)
@@ -219,6 +219,17 @@ def highlight_spans(index: Index, text: str, stems: set[str]) -> tuple[tuple[int
         if tokens and (tokens[0] in stems or any(t in stems and len(t) >= MIN_PART for t in tokens[1:])):
             spans.append((match.start(), match.end()))
     return tuple(spans)
+
+
+def question_stems(index: Index, question: str) -> set[str]:
+    """The stems of the question's own words (not the synonyms searched for) and of their compounds' parts of at
+    least MIN_PART letters: "klanttevredenheid" gives "klant" and "tevreden", "loopbrug" neither "loop" nor "brug"
+    (a part of four letters is too often a word of its own: "in de loop van", "daar")."""
+    stems = set()
+    for word in words(question):
+        tokens = index.analyzer.tokens(word)
+        stems.update(t for i, t in enumerate(tokens) if i == 0 or len(t) >= MIN_PART)
+    return stems
 
 
 def _filtered_doc_ids(index: Index, filters: Filters) -> set[str] | None:

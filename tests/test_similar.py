@@ -19,6 +19,7 @@ from assistant.similar import (
     find_similar,
     highlight_spans,
     question_points,
+    question_stems,
     rank_documents,
     strip_boilerplate,
 )
@@ -95,6 +96,11 @@ def test_highlight_spans_mark_only_the_rare_words_the_question_shares(corpus: As
         ("2022", 4), ("moet", 0), ("respondent", 7), ("tevreden", 127), ("werk", 43)]
     text = "De klanttevredenheid werd in 2022 gemeten; 3 respondenten antwoordden dat ze moeten werken."
     assert [text[s:e] for s, e in highlight_spans(index, text, stems)] == ["2022", "respondenten"]
+
+
+def test_question_stems_keep_compound_parts_of_five_letters_or_more(corpus: Assistant) -> None:
+    assert question_stems(corpus.index, "De klanttevredenheid en de loopbrug; daarvoor") == {
+        "klanttevreden", "klant", "tevreden", "loopbrug", "daarvoor"}  # not "loop", "brug", "daar", "voor"
 
 
 def test_a_short_compound_part_marks_nothing(corpus: Assistant) -> None:
