@@ -54,7 +54,9 @@ class AskRequest(BaseModel):
 
 
 class SimilarRequest(AskRequest):
-    k: Count = Field(5, ge=1, le=50, description="Earlier documents to return.")
+    k: Count = Field(5, ge=1, le=50, description="Earlier answers to return (copies of one answer are one).")
+    since: str = Field("", max_length=10, description="Only documents dated on or after this day (YYYY-MM-DD).")
+    until: str = Field("", max_length=10, description="Only documents dated on or before this day (YYYY-MM-DD).")
 
 
 class PassageFields(BaseModel):
@@ -219,7 +221,7 @@ def create_app(assistant: Assistant | None, problem: str = "", lock: threading.L
         with lock:
             current.index.sync()
             found = find_similar(current, request.question, k=request.k, agencies=request.filters.agencies,
-                                 doc_ids=request.filters.documents)
+                                 doc_ids=request.filters.documents, since=request.since, until=request.until)
         return found.to_json()
 
     @app.get("/api/health", response_model=Health, responses={503: ERRORS[503]}, summary="Is there an index?")
