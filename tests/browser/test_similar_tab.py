@@ -4,6 +4,8 @@ per point whose [n] jumps to its source, exported as DOCX; a hostile document st
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -94,8 +96,8 @@ DESK_QUESTION = ("Voetgangersbrug station Mechelen. - Renovatie\n\n1. Is de voet
                  "2. Wanneer start de renovatie van de voetgangersbrug?3. Hoeveel liften worden er geplaatst?")
 
 
-def test_a_multi_point_question_gives_grouped_rows_a_section_per_point_and_a_docx(page: Page,
-                                                                                  desk_chat: Served) -> None:
+def test_a_multi_point_question_gives_grouped_rows_a_section_per_point_and_a_docx(
+        page: Page, desk_chat: Served, screenshot: Callable[[Page, str], Path]) -> None:
     open_tab(page, desk_chat)
     search(page, DESK_QUESTION)
     rows = page.locator("#similar-resultaat tr.document")
@@ -117,6 +119,7 @@ def test_a_multi_point_question_gives_grouped_rows_a_section_per_point_and_a_doc
     expect(sections.nth(2).locator("p.no-answer")).to_have_text(NO_EARLIER_ANSWER)
     expect(sections.nth(2).locator("li")).to_have_count(0)
     expect(page.locator("#similar-resultaat ol.sources li")).to_have_count(1)
+    screenshot(page, "eerder-gevraagd")
 
     with page.expect_download(timeout=WAIT) as download:
         page.locator("#similar-docx").click()
