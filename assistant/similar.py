@@ -1,5 +1,6 @@
-"""Asked before? A new written question -> the earlier questions and answers on the same subject, one per
-document, and a draft answer outline made of their sentences, each line cited [n].
+"""Asked before? A new written question -> the earlier questions and answers on the same subject, one row per
+answer (identical answers sent to several members are one row, `duplicates.py`), and a draft answer with a
+section per point of the question, made of their sentences, each line cited [n] (`draft.py`).
 
 Documents are ranked by their best chunks: each retriever (BM25 over stems and compound parts, the
 vectors) ranks chunks, a document takes the score of its best chunk in each, plus a share of its second
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .answer.extractive import Unit, split_units
+from .answer.reader import Reader
 from .core import Assistant, check_question
+from .draft import NO_EARLIER_ANSWER, DraftLine, DraftSection, draft_sections, draft_text, question_points, subject_line
+from .duplicates import answer_text, group_copies
 from .errors import InputError
 from .search.index import Index
 from .search.retrieve import Filters, fuse_rankings, resolve_filters
@@ -30,21 +33,18 @@ SECOND_CHUNK = 0.0
 # count this many times in the BM25 query. Measured on dekamer 2017 Q1, BM25 alone: grouped hit@5
 # 0.827 -> 0.850 with 3.
 SUBJECT_WEIGHT = 3
-MAX_SUBJECT_CHARS = 200
 # Share of BM25 over whole documents among the two BM25 rankings; the rest goes to documents by best chunk.
 DOCUMENT_SHARE = 0.7
-# Documents whose sentences the draft outline draws on, and their chunks it reads.
-DRAFT_DOCUMENTS = 3
-DRAFT_CHUNKS = 3
-# A sentence answers a point of the question when it holds this share of the point's weight (idf of its stems).
-DRAFT_COVERAGE = 0.2
-MAX_POINT_CHARS = 160  # a point's text as the draft repeats it
-MAX_DRAFT_LINES = 12
+# A question word highlighted in a passage is one that carries the question: a stem in at most this share of the
+# chunks. On dekamer 2017 Q1 (8,630 chunks) "werken", "moeten" and "bepalen" are in 16%, 5.4% and 6.3% of them;
+# a subject's words less: "reizigers" 3.1%, "station" 2.2%, "perrons" 0.5%, "loopbrug" 0.1%.
+RARE_SHARE = 0.04
+RARE_AT_MOST = 10  # ... and in a small index, in at most this many chunks (5% of 127 chunks would be 6)
+# A compound's part shorter than this ("daar" of "daarnaast" and "daarvoor") marks nothing.
+MIN_PART = 5
+# Documents ranked before grouping copies, so that k rows remain when some documents are copies.
+POOL = 50
 
-# "1. Wat ...? 2. Zou ...", also when the items are run together ("...?2. Zou"): a one- or two-digit
-# number and a dot after the start, a sentence end or a line break, then a capital.
-_POINT = re.compile(r"(?:^|(?<=[\s?.!:;)]))(\d{1,2})[.)]\s*(?=[A-ZÀ-Ý\"“(])", re.MULTILINE)
-_QUESTION_END = re.compile(r"(?<=\?)\s*")
 # Politeness around a written question that says nothing about its subject ("Graag kreeg ik een antwoord
 # op de volgende vragen."). Taken out before the search: every question and many answers say it.
 BOILERPLATE = (
@@ -67,6 +67,7 @@ class SimilarDocument:
     passage: Passage  # the best matching chunk
     rank: int  # 1-based, best first
     highlights: tuple[tuple[int, int], ...] = ()  # spans of `passage.chunk.text` that match the question
+    copies: tuple[SimilarDocument, ...] = ()  # other documents that received the same answer, best placed first
 
     @property
     def agency(self) -> str:
@@ -76,40 +77,38 @@ class SimilarDocument:
     def date(self) -> str:
         return str(self.passage.chunk.metadata.get("date", ""))
 
+    @property
+    def member(self) -> str:
+        """Who asked, where the archive says."""
+        return str(self.passage.chunk.metadata.get("author", ""))
+
     def to_json(self) -> dict[str, Any]:
         chunk = self.passage.chunk
         return {"rank": self.rank, "doc_id": self.doc_id, "title": self.title, "score": round(self.score, 4),
                 "date": self.date, "agency": self.agency, "passage": chunk.text, "chunk_id": chunk.id,
-                "section": chunk.section, "item": chunk.item, "highlights": [list(s) for s in self.highlights]}
-
-
-@dataclass(frozen=True)
-class DraftLine:
-    """One line of the draft outline: the question's point it answers, a sentence of an earlier answer, and
-    the number of the passage that sentence stands in."""
-
-    point: str  # the point's label ("1", "2") or "" for a question with one point
-    question: str  # what the point asks, shortened
-    text: str  # the sentence, as the earlier answer has it
-    n: int  # [n]: 1-based index into Similar.sources
-
-    def render(self) -> str:
-        label = f"{self.point}. " if self.point else ""
-        return f"{label}{self.text.rstrip()} [{self.n}]"
+                "section": chunk.section, "item": chunk.item, "highlights": [list(s) for s in self.highlights],
+                "copies": [{"doc_id": c.doc_id, "title": c.title, "date": c.date, "agency": c.agency,
+                            "member": c.member} for c in self.copies]}
 
 
 @dataclass(frozen=True)
 class Similar:
-    """What `similar` finds for one question: documents best first, and a draft citing `sources`."""
+    """What `similar` finds for one question: rows best first, and a draft, a section per point, citing
+    `sources`."""
 
     question: str
     documents: tuple[SimilarDocument, ...]
-    draft: tuple[DraftLine, ...]
+    sections: tuple[DraftSection, ...]
     sources: tuple[Passage, ...]  # passage n is sources[n - 1]; rank == n
 
     @property
+    def draft(self) -> tuple[DraftLine, ...]:
+        """Every line of the draft, point after point."""
+        return tuple(line for section in self.sections for line in section.lines)
+
+    @property
     def draft_text(self) -> str:
-        return "\n".join(line.render() for line in self.draft)
+        return draft_text(self.sections)
 
     def to_json(self) -> dict[str, Any]:
         """The `similar --json` contract: one object per question."""
@@ -118,12 +117,17 @@ class Similar:
             "documents": [d.to_json() for d in self.documents],
             "draft": {
                 "text": self.draft_text,
-                "lines": [{"point": d.point, "question": d.question, "text": d.text, "citation": d.n}
-                          for d in self.draft],
-                "sources": [{"n": p.rank, "doc_id": p.chunk.doc_id, "title": p.chunk.title,
-                             "chunk_id": p.chunk.id, "text": p.chunk.text} for p in self.sources],
+                "sections": [s.to_json() for s in self.sections],
+                "sources": [source_json(p) for p in self.sources],
             },
         }
+
+
+def source_json(passage: Passage) -> dict[str, Any]:
+    chunk = passage.chunk
+    return {"n": passage.rank, "doc_id": chunk.doc_id, "title": chunk.title,
+            "date": str(chunk.metadata.get("date", "")), "agency": chunk.agency, "chunk_id": chunk.id,
+            "text": chunk.text}
 
 
 def strip_boilerplate(question: str) -> str:
@@ -185,7 +189,7 @@ def rank_documents(index: Index, question: str, k: int, filters: Filters | None 
         best_chunk.setdefault(chunk.doc_id, chunk)
     top = sum(weights) / (settings.rrf_k + 1)  # first in every ranking
     ranked = sorted(documents.items(), key=lambda ds: (-ds[1], ds[0]))
-    stems = set(tokens)
+    stems = question_stems(index, text)
     out: list[SimilarDocument] = []
     for doc_id, score in ranked:
         chunk = best_chunk.get(doc_id) or index.first_chunk(doc_id)
@@ -199,134 +203,97 @@ def rank_documents(index: Index, question: str, k: int, filters: Filters | None 
     return out
 
 
-def subject_line(question: str) -> str:
-    """The question's first line when more text follows it and it is short enough to be a subject line."""
-    first, _, rest = question.strip().partition("\n")
-    first = first.strip()
-    return first if rest.strip() and len(first) <= MAX_SUBJECT_CHARS else ""
-
-
 def highlight_spans(index: Index, text: str, stems: set[str]) -> tuple[tuple[int, int], ...]:
-    """Character spans of the words of `text` whose stem (or a compound part's) is among the question's."""
+    """Character spans of the words of `text` that share a stem with the question's words (a compound's part
+    of at least MIN_PART letters counts) where that stem is rare in the index (RARE_SHARE): the words that
+    carry the question, not "werken" or "moeten"."""
     analyzer = index.analyzer
-    # Not the point labels "1", "2" of the question: every numbered answer has them too.
-    stems = {s for s in stems if not (s.isdigit() and len(s) < 3)}
+    most = max(RARE_AT_MOST, RARE_SHARE * len(index))
+    # Not the point labels "1", "2" of the question: every numbered answer has them too. Not a stem the index
+    # never counted ("moet": a stop word there).
+    stems = {s for s in stems if not (s.isdigit() and len(s) < 3) and 1 <= index.df(s) <= most}
     spans = []
     for match in re.finditer(r"\w+", text):
         found = words(match.group(0))
-        if found and set(analyzer.tokens(found[0])) & stems:
+        tokens = analyzer.tokens(found[0]) if found else []
+        if tokens and (tokens[0] in stems or any(t in stems and len(t) >= MIN_PART for t in tokens[1:])):
             spans.append((match.start(), match.end()))
     return tuple(spans)
 
 
-def question_points(question: str) -> list[tuple[str, str]]:
-    """What a written question asks, point by point: (label, text). Numbered items when it has two or
-    more ("1. ... 2. ..."), else its sentences that end in "?", else the whole question."""
-    marks = [m for m in _POINT.finditer(question)]
-    numbered = _consecutive(marks)
-    if len(numbered) >= 2:
-        points = []
-        for m, nxt in zip(numbered, [*numbered[1:], None]):
-            body = question[m.end():nxt.start() if nxt else len(question)].strip()
-            if body:
-                points.append((m.group(1), body))
-        return points
-    asked = [s.strip() for s in _QUESTION_END.split(question) if s.strip().endswith("?")]
-    if len(asked) >= 2:
-        return [(str(i), s) for i, s in enumerate(asked, 1)]
-    return [("", question.strip())]
-
-
-def _consecutive(marks: list[re.Match[str]]) -> list[re.Match[str]]:
-    """The marks numbered 1, 2, 3, ... in order; a "3." inside a sentence that breaks the run is skipped."""
-    out: list[re.Match[str]] = []
-    for m in marks:
-        if int(m.group(1)) == len(out) + 1:
-            out.append(m)
-    return out
-
-
-def draft_outline(index: Index, question: str, documents: Sequence[SimilarDocument]
-                  ) -> tuple[tuple[DraftLine, ...], tuple[Passage, ...]]:
-    """For each point of the question, the sentence of the best documents that covers most of it, cited [n].
-    A point no sentence covers gets no line: every line says where it comes from."""
-    passages = _draft_passages(index, question, documents)
-    units = [u for p in passages for u in split_units(p)]
-    analyzer = index.analyzer
-    for unit in units:
-        unit.stems = set(analyzer.tokens(unit.text))
-    lines: list[DraftLine] = []
-    used: set[int] = set()
-    numbers: dict[str, int] = {}
-    for label, point in question_points(strip_boilerplate(question) or question):
-        weights = {s: index.idf(s) for s in set(analyzer.tokens(point))}
-        total = sum(weights.values())
-        if not total:
-            continue
-        best: tuple[float, int] | None = None
-        for i, unit in enumerate(units):
-            if i in used:
-                continue
-            covered = sum(w for s, w in weights.items() if s in unit.stems) / total
-            if covered >= DRAFT_COVERAGE and (best is None or covered > best[0]):
-                best = (covered, i)
-        if best is None:
-            continue
-        used.add(best[1])
-        unit = units[best[1]]
-        n = numbers.setdefault(unit.passage.chunk.id, len(numbers) + 1)
-        lines.append(DraftLine(label, _shorten(point), _sentence(unit), n))
-        if len(lines) >= MAX_DRAFT_LINES:
-            break
-    by_id = {p.chunk.id: p for p in passages}
-    sources = tuple(Passage(by_id[cid].chunk, by_id[cid].score, n) for cid, n in numbers.items())
-    return tuple(lines), sources
-
-
-def _draft_passages(index: Index, question: str, documents: Sequence[SimilarDocument]) -> list[Passage]:
-    """The chunks the draft reads: of each of the best documents, its answer chunks that match the question
-    best by BM25 (the question side restates what was asked; the draft is made of what was answered)."""
-    tokens = index.analyzer.query_tokens(strip_boilerplate(question) or question)
-    out: list[Passage] = []
-    for doc in documents[:DRAFT_DOCUMENTS]:
-        chosen: list[Chunk] = []
-        mask = index.mask(doc_ids=[doc.doc_id])
-        for chunk_id, _ in index.search_bm25(tokens, 4 * DRAFT_CHUNKS, mask):
-            chunk = index.chunk(chunk_id)
-            if chunk.section != "question" and len(chosen) < DRAFT_CHUNKS:
-                chosen.append(chunk)
-        out.extend(Passage(c, doc.score, doc.rank) for c in chosen)
-    return out
-
-
-def _sentence(unit: Unit) -> str:
-    text = unit.text.strip()
-    if unit.bullet and unit.lead:
-        text = f"{unit.lead} {text}" if unit.lead.endswith(":") else f"{unit.lead}: {text}"
-    return text
-
-
-def _shorten(text: str, limit: int = MAX_POINT_CHARS) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+def question_stems(index: Index, question: str) -> set[str]:
+    """The stems of the question's own words (not the synonyms searched for) and of their compounds' parts of at
+    least MIN_PART letters: "klanttevredenheid" gives "klant" and "tevreden", "loopbrug" neither "loop" nor "brug"
+    (a part of four letters is too often a word of its own: "in de loop van", "daar")."""
+    stems = set()
+    for word in words(question):
+        tokens = index.analyzer.tokens(word)
+        stems.update(t for i, t in enumerate(tokens) if i == 0 or len(t) >= MIN_PART)
+    return stems
 
 
 def _filtered_doc_ids(index: Index, filters: Filters) -> set[str] | None:
     if not filters:
         return None
-    agencies, wanted = set(filters.agencies), set(filters.doc_ids)
-    return {c.doc_id for c in index.chunks
-            if (not agencies or c.agency in agencies) and (not wanted or c.doc_id in wanted)}
+    return index.matching_documents(filters.agencies, filters.doc_ids)
+
+
+def dated_doc_ids(index: Index, since: str = "", until: str = "") -> set[str]:
+    """The documents dated from `since` up to and including `until` (YYYY-MM-DD; either empty: open)."""
+    for value in (since, until):
+        if value and not _DATE.fullmatch(value):
+            raise InputError(f"a date is written YYYY-MM-DD, not {value!r}")
+    out = set()
+    for doc_id in index.document_ids():
+        chunk = index.first_chunk(doc_id)
+        date = str(chunk.metadata.get("date", "")) if chunk else ""
+        if date and (not since or date >= since) and (not until or date[:10] <= until):
+            out.add(doc_id)
+    return out
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def group_documents(index: Index, ranked: Sequence[SimilarDocument], k: int) -> list[SimilarDocument]:
+    """The first k rows of `ranked` with copies of one answer in one row (the best placed leads; the others
+    are its `copies`), ranked again from 1."""
+    wanted = {d.doc_id for d in ranked}
+    chunks: dict[str, list[Chunk]] = {}
+    for chunk in index.chunks:
+        if chunk.doc_id in wanted:
+            chunks.setdefault(chunk.doc_id, []).append(chunk)
+    texts = [answer_text(chunks.get(d.doc_id, [])) for d in ranked]
+    rows: list[SimilarDocument] = []
+    for group in group_copies(texts)[:k]:
+        lead = ranked[group[0]]
+        rows.append(replace(lead, rank=len(rows) + 1, copies=tuple(ranked[i] for i in group[1:])))
+    return rows
 
 
 def find_similar(assistant: Assistant, question: str, k: int | None = None, agencies: Sequence[str] = (),
-                 doc_ids: Sequence[str] = ()) -> Similar:
-    """The earlier documents on a question's subject, best first, and a draft answer outline citing them."""
+                 doc_ids: Sequence[str] = (), since: str = "", until: str = "") -> Similar:
+    """The earlier answers on a question's subject, one row per answer, best first, and a draft answer with a
+    section per point citing them. `since` and `until` (YYYY-MM-DD, inclusive) bound the documents' dates."""
     question = check_question(question, assistant.settings.max_question_chars)
     k = assistant.settings.k if k is None else k
     if not 1 <= k <= 50:
         raise InputError(f"k must be between 1 and 50, not {k}")
-    filters = resolve_filters(assistant.index, agencies, doc_ids)
-    documents = rank_documents(assistant.index, question, k, filters)
-    draft, sources = draft_outline(assistant.index, question, documents)
-    return Similar(question, tuple(documents), draft, sources)
+    index = assistant.index
+    filters = resolve_filters(index, agencies, doc_ids)
+    if since or until:
+        dated = dated_doc_ids(index, since, until)
+        kept = dated & set(filters.doc_ids) if filters.doc_ids else dated
+        if not kept:
+            return Similar(question, (), tuple(DraftSection(label, point, ()) for label, point
+                                               in question_points(strip_boilerplate(question) or question)), ())
+        filters = Filters(filters.agencies, tuple(sorted(kept)))
+    ranked = rank_documents(index, question, max(POOL, k), filters)
+    documents = group_documents(index, ranked, k)
+    reader = assistant.answerer if isinstance(assistant.answerer, Reader) else None
+    sections, sources = draft_sections(index, strip_boilerplate(question) or question, documents, reader)
+    return Similar(question, tuple(documents), sections, sources)
+
+
+__all__ = ["NO_EARLIER_ANSWER", "Similar", "SimilarDocument", "find_similar", "highlight_spans", "question_points",
+           "rank_documents", "strip_boilerplate", "subject_line"]

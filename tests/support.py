@@ -7,6 +7,7 @@ order pytest collects them.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import socket
@@ -71,3 +72,24 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# An archive of records as the adviser's desk sees one: the same answer sent to two members (r1, r2), another
+# answer of the same minister, and one of another minister.
+BRIDGE = ("1. De voetgangersbrug aan het station van Mechelen werd in 2016 onderzocht door een studiebureau. Het "
+          "rapport besluit dat de voetgangersbrug veilig is. 2. De renovatie van de voetgangersbrug start in het "
+          "voorjaar van 2018 en duurt acht maanden.")
+DESK_RECORDS = [
+    {"id": "r1", "text": BRIDGE, "department": "Minister van Mobiliteit", "date": "2017-01-10", "author": "Peeters"},
+    {"id": "r2", "text": BRIDGE, "department": "Minister van Mobiliteit", "date": "2017-01-12", "author": "Janssens"},
+    {"id": "r3", "text": "De renovatie van de voetgangersbrug in Lier kost 1,2 miljoen euro en wordt betaald door "
+                         "Infrabel.", "department": "Minister van Mobiliteit", "date": "2017-03-02", "author": "Maes"},
+    {"id": "r4", "text": "De spoorwegpolitie telde in 2016 in totaal 312 incidenten in de stations.",
+     "department": "Minister van Binnenlandse Zaken", "date": "2017-02-01", "author": "Claes"},
+]
+
+
+def write_records(path: Path, records: Iterable[dict[str, object]]) -> Path:
+    """`records` as a JSON Lines file at `path`."""
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path

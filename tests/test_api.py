@@ -74,6 +74,19 @@ def test_similar_returns_the_similar_json_object(client: TestClient, corpus: Ass
     assert len(response.json()["documents"]) == 2
 
 
+@pytest.mark.parametrize(("since", "status", "body"), [
+    ("1/2/2017", 400, {"detail": "a date is written YYYY-MM-DD, not '1/2/2017'"}),
+    ("2017-01-01", 200, None),  # the shipped documents have no date: none is left
+])
+def test_similar_takes_a_date_range(client: TestClient, since: str, status: int, body: object) -> None:
+    response = client.post("/api/similar", json={"question": QUESTION, "since": since})
+    assert response.status_code == status
+    if body is not None:
+        assert response.json() == body
+    else:
+        assert response.json()["documents"] == [] and response.json()["draft"]["sources"] == []
+
+
 def test_health_counts_the_index(client: TestClient, corpus: Assistant) -> None:
     assert client.get("/api/health").json() == {
         "status": "ok", "chunks": len(corpus.index), "documents": 5, "store": "embedded", "answerer": "extractive"}

@@ -58,7 +58,9 @@ class AskRequest(BaseModel):
 
 
 class SimilarRequest(AskRequest):
-    k: Count = Field(5, ge=1, le=50, description="Earlier documents to return.")
+    k: Count = Field(5, ge=1, le=50, description="Earlier answers to return (copies of one answer are one).")
+    since: str = Field("", max_length=10, description="Only documents dated on or after this day (YYYY-MM-DD).")
+    until: str = Field("", max_length=10, description="Only documents dated on or before this day (YYYY-MM-DD).")
 
 
 class PassageFields(BaseModel):
@@ -96,6 +98,14 @@ class AskResponse(BaseModel):
                                                     "what POST /api/feedback refers to.")
 
 
+class CopyOut(BaseModel):
+    doc_id: str
+    title: str
+    date: str
+    agency: str
+    member: str
+
+
 class SimilarDocumentOut(BaseModel):
     rank: int
     doc_id: str
@@ -108,26 +118,33 @@ class SimilarDocumentOut(BaseModel):
     section: str
     item: str
     highlights: list[list[int]] = Field(description="[start, end) spans of `passage` matching the question.")
+    copies: list[CopyOut] = Field(description="Other documents that received the same answer (one row for all).")
 
 
 class DraftLineOut(BaseModel):
-    point: str
-    question: str
     text: str
-    citation: int
+    citation: int = Field(description="[n]: the source's `n`.")
+
+
+class DraftSectionOut(BaseModel):
+    point: str = Field(description="The point's label (\"1\", \"b\"), or \"\" for a question with one point.")
+    question: str
+    lines: list[DraftLineOut] = Field(description="Empty when no earlier answer addresses the point.")
 
 
 class DraftSourceOut(BaseModel):
     n: int
     doc_id: str
     title: str
+    date: str
+    agency: str
     chunk_id: str
     text: str
 
 
 class DraftOut(BaseModel):
     text: str
-    lines: list[DraftLineOut]
+    sections: list[DraftSectionOut]
     sources: list[DraftSourceOut]
 
 
@@ -237,7 +254,7 @@ def create_app(assistant: Assistant | None, problem: str = "", lock: threading.L
         with lock:
             current.index.sync()
             found = find_similar(current, request.question, k=request.k, agencies=request.filters.agencies,
-                                 doc_ids=request.filters.documents)
+                                 doc_ids=request.filters.documents, since=request.since, until=request.until)
         if audit is not None:
             listed = [{"n": d.rank, "doc_id": d.doc_id, "chunk_id": d.passage.chunk.id, "title": d.title}
                       for d in found.documents]

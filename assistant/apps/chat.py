@@ -24,7 +24,7 @@ import gradio as gr
 
 from ..auth.access import Access, SignInMiddleware
 from ..auth.audit import Asked, AuditLog
-from ..auth.scope import Scopes
+from ..auth.scope import CollectionView, Scopes
 from ..auth.users import UsersFile
 from ..core import Assistant, check_question
 from ..errors import AssistantError, IndexMismatchError, IndexMissingError, ModelNotFoundError
@@ -46,7 +46,7 @@ from .render import (
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = [  # each answered, with citations, from the shipped corpus
+EXAMPLES = [  # questions the shipped corpus answers, with citations (the chat shows the open index's own: examples.py)
     "Hoe meet Kind en Gezin de klanttevredenheid?",
     "Hoeveel respondenten waren er bij het Agentschap Integratie en Inburgering?",
     "Wat is de algemene tevredenheid bij het Agentschap Binnenlands Bestuur?",
@@ -185,6 +185,18 @@ class Chat:
         known = assistant.index.agencies()
         return [(f"{full} ({short})" if short and short != full else full, full)
                 for full, short in sorted(known.items())]
+
+    def example_questions(self) -> list[str]:
+        """The empty chat's examples, from the open index's subject lines (none without an index). On a signed-in
+        server only from the public collection: every visitor sees them."""
+        from ..examples import example_questions
+
+        if self.assistant is None:
+            return []
+        index = self.assistant.index
+        if self.scopes is not None:
+            index = CollectionView(index, [PUBLIC_COLLECTION])  # type: ignore[assignment]
+        return example_questions(index)
 
     def document_choices(self, agencies: Sequence[str] = (), request: gr.Request | None = None
                          ) -> list[tuple[str, str]]:
@@ -421,52 +433,63 @@ class Chat:
             signed_in = gr.Markdown("", elem_id="aangemeld", visible=self.scopes is not None)
             # On a signed-in server the lists depend on who asks: filled by the page's load event below.
             listed = self.scopes is None
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(
-                        label="Gesprek", elem_id="gesprek", height=560, sanitize_html=True, latex_delimiters=[],
-                        placeholder=PLACEHOLDER, examples=[{"text": q} for q in EXAMPLES],
-                        feedback_options=("Like", "Dislike") if self.audit is not None else None, buttons=["copy"],
-                    )
-                    feedback_id = gr.State(None)
-                    comment = gr.Textbox(label="Toelichting bij uw beoordeling (optioneel)", visible=False, lines=1,
-                                         max_lines=4, elem_id="feedback-toelichting", submit_btn="Verstuur")
-                    question = gr.Textbox(label="Uw vraag", placeholder="Bv. " + EXAMPLES[0], lines=1,
-                                          max_lines=8, elem_id="vraag", submit_btn=False)
+            examples = self.example_questions()
+            with gr.Tabs(elem_id="paginas"):
+                with gr.Tab("Vragen", elem_id="tab-vragen"):
                     with gr.Row():
-                        ask_button = gr.Button("Vraag", variant="primary", elem_id="vraag-knop", scale=3)
-                        new_button = gr.Button("Nieuw gesprek", elem_id="nieuw-gesprek", scale=1)
-                with gr.Column(scale=2):
-                    with gr.Accordion("Filters", open=True):
-                        agencies = gr.Dropdown(choices=self.agency_choices() if listed else [], multiselect=True,
-                                               value=[],
-                                               label="Agentschap", elem_id="filter-agentschap",
-                                               info="Alleen passages van deze agentschappen")
-                        documents = gr.Dropdown(choices=self.document_choices() if listed else [], multiselect=True,
-                                                value=[],
-                                                label="Document", elem_id="filter-document",
-                                                info="Alleen passages uit deze documenten")
-                    with gr.Accordion("Documenten toevoegen", open=False):
-                        upload_files = gr.File(file_count="multiple", label="Bestanden (PDF, DOCX, HTML, MD, TXT, "
-                                               "JSONL)", elem_id="upload-bestanden")
-                        collection = gr.Dropdown(choices=[], label="Collectie", elem_id="upload-collectie",
-                                                 visible=self.scopes is not None,
-                                                 info="Alleen wie in deze groep zit, ziet wat u toevoegt")
-                        upload_button = gr.Button("Toevoegen", elem_id="upload-knop", size="sm")
-                        upload_status = gr.HTML("", elem_id="upload-status")
-                    sources = gr.HTML(EMPTY_SOURCES, elem_id="bronnen", js_on_load=CITATION_JS,
-                                      label="Bronnen")
-                    with gr.Accordion("Exporteren", open=True):
-                        with gr.Row():
-                            latest_md = gr.DownloadButton("Antwoord (.md)", interactive=False, size="sm",
-                                                          elem_id="export-antwoord-md")
-                            latest_docx = gr.DownloadButton("Antwoord (.docx)", interactive=False, size="sm",
-                                                            elem_id="export-antwoord-docx")
-                        with gr.Row():
-                            all_md = gr.DownloadButton("Gesprek (.md)", interactive=False, size="sm",
-                                                       elem_id="export-gesprek-md")
-                            all_docx = gr.DownloadButton("Gesprek (.docx)", interactive=False, size="sm",
-                                                         elem_id="export-gesprek-docx")
+                        with gr.Column(scale=3):
+                            chatbot = gr.Chatbot(
+                                label="Gesprek", elem_id="gesprek", height=560, sanitize_html=True,
+                                latex_delimiters=[], placeholder=PLACEHOLDER,
+                                examples=[{"text": q} for q in examples] or None,
+                                feedback_options=("Like", "Dislike") if self.audit is not None else None,
+                                buttons=["copy"],
+                            )
+                            feedback_id = gr.State(None)
+                            comment = gr.Textbox(label="Toelichting bij uw beoordeling (optioneel)", visible=False,
+                                                 lines=1, max_lines=4, elem_id="feedback-toelichting",
+                                                 submit_btn="Verstuur")
+                            question = gr.Textbox(label="Uw vraag", placeholder=f"Bv. {examples[0]}" if examples
+                                                  else "", lines=1, max_lines=8, elem_id="vraag", submit_btn=False)
+                            with gr.Row():
+                                ask_button = gr.Button("Vraag", variant="primary", elem_id="vraag-knop", scale=3)
+                                new_button = gr.Button("Nieuw gesprek", elem_id="nieuw-gesprek", scale=1)
+                        with gr.Column(scale=2):
+                            with gr.Accordion("Filters", open=True):
+                                agencies = gr.Dropdown(choices=self.agency_choices() if listed else [],
+                                                       multiselect=True, value=[],
+                                                       label="Agentschap", elem_id="filter-agentschap",
+                                                       info="Alleen passages van deze agentschappen")
+                                documents = gr.Dropdown(choices=self.document_choices() if listed else [],
+                                                        multiselect=True, value=[],
+                                                        label="Document", elem_id="filter-document",
+                                                        info="Alleen passages uit deze documenten")
+                            with gr.Accordion("Documenten toevoegen", open=False):
+                                upload_files = gr.File(file_count="multiple", elem_id="upload-bestanden",
+                                                       label="Bestanden (PDF, DOCX, HTML, MD, TXT, JSONL)")
+                                collection = gr.Dropdown(choices=[], label="Collectie", elem_id="upload-collectie",
+                                                         visible=self.scopes is not None,
+                                                         info="Alleen wie in deze groep zit, ziet wat u toevoegt")
+                                upload_button = gr.Button("Toevoegen", elem_id="upload-knop", size="sm")
+                                upload_status = gr.HTML("", elem_id="upload-status")
+                            sources = gr.HTML(EMPTY_SOURCES, elem_id="bronnen", js_on_load=CITATION_JS,
+                                              label="Bronnen")
+                            with gr.Accordion("Exporteren", open=True):
+                                with gr.Row():
+                                    latest_md = gr.DownloadButton("Antwoord (.md)", interactive=False, size="sm",
+                                                                  elem_id="export-antwoord-md")
+                                    latest_docx = gr.DownloadButton("Antwoord (.docx)", interactive=False,
+                                                                    size="sm", elem_id="export-antwoord-docx")
+                                with gr.Row():
+                                    all_md = gr.DownloadButton("Gesprek (.md)", interactive=False, size="sm",
+                                                               elem_id="export-gesprek-md")
+                                    all_docx = gr.DownloadButton("Gesprek (.docx)", interactive=False, size="sm",
+                                                                 elem_id="export-gesprek-docx")
+                from .similar_tab import build_similar_tab  # the "Eerder gevraagd?" tab beside the chat's
+
+                similar_minister, similar_agencies = build_similar_tab(
+                    self.assistant, self._lock, self.problem,
+                    for_request=self._for if self.scopes is not None else None, audit=self.audit)
             downloads = [latest_md, latest_docx, all_md, all_docx]
             outputs = [chatbot, question, session, sources, *downloads]
             filters = [agencies, documents]
@@ -487,12 +510,9 @@ class Chat:
             if self.scopes is not None:
                 app.load(self.load_choices, None, [agencies, documents, collection, signed_in],
                          api_visibility="private")
+                app.load(similar_agencies, None, [similar_minister], api_visibility="private")
             sources.cite(self.open_citation, session, sources, api_visibility="private",  # type: ignore[attr-defined]
                          concurrency_limit=None)
-            from .similar_tab import build_similar_tab  # the "Eerder gevraagd?" tab: similar_ui.py
-
-            build_similar_tab(self.assistant, self._lock, self.problem,
-                              for_request=self._for if self.scopes is not None else None, audit=self.audit)
         return app
 
 

@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("--json", action="store_true", help="print one JSON object per question")
     similar.add_argument("--k", type=int, help="documents to show (default 5)")
     similar.add_argument("--agency", action="append", default=[], help="only this agency or department (repeatable)")
+    similar.add_argument("--since", default="", help="only documents dated on or after YYYY-MM-DD")
+    similar.add_argument("--until", default="", help="only documents dated on or before YYYY-MM-DD")
+    similar.add_argument("--docx", type=Path, metavar="FILE", help="also write the draft to FILE as Word")
+    similar.add_argument("--markdown", type=Path, metavar="FILE", help="also write the draft to FILE as Markdown")
     similar.add_argument("--embedding-backend", choices=["torch", "onnx"],
                          help="how the model runs: torch, or onnx (int8; the index must have been built with it)")
 
@@ -302,9 +306,18 @@ def run_similar(args: argparse.Namespace, settings: Settings) -> int:
     questions = [_question_text(q) for q in args.questions] if args.questions else [sys.stdin.read()]
     for question in questions:
         check_question(question, settings.max_question_chars)  # before seconds of model loading
+    if (args.docx or args.markdown) and len(questions) > 1:
+        raise InputError("--docx and --markdown write the draft of one question: give one")
     assistant = Assistant.open(settings)
     for question in questions:
-        found = find_similar(assistant, question, k=args.k, agencies=args.agency)
+        found = find_similar(assistant, question, k=args.k, agencies=args.agency, since=args.since, until=args.until)
+        if args.docx or args.markdown:
+            from .draft_export import write_draft
+
+            if args.docx:
+                write_draft(found, args.docx, "docx")
+            if args.markdown:
+                write_draft(found, args.markdown, "markdown")
         if args.json:
             print(json.dumps(found.to_json(), ensure_ascii=False), flush=True)
         else:
@@ -341,14 +354,15 @@ def format_similar(found: Any) -> str:
                      + f"  score {doc.score:.2f}")
         lines.append(f"   {_marked(doc.passage.chunk.text, doc.highlights)}")
     lines.append("")
-    lines.append("Ontwerp van antwoord:" if found.draft
-                 else "Geen ontwerp: geen zin uit deze antwoorden dekt de vraag.")
-    lines.extend(line.render() for line in found.draft)
+    lines.append("Ontwerp van antwoord:")
+    lines.append(found.draft_text)
     if found.sources:
         lines.append("")
         lines.append("Bronnen:")
+        from .draft_export import source_line
+
         for p in found.sources:
-            lines.append(f"[{p.rank}] {p.chunk.title or p.chunk.doc_id} [{p.chunk.doc_id}]\n    {p.chunk.text}")
+            lines.append(f"[{p.rank}] {source_line(p)}\n    {p.chunk.text}")
     return "\n".join(lines) + "\n"
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import gradio as gr
 import pytest
 from langchain_core.embeddings import Embeddings
-from support import free_port
+from support import DESK_RECORDS, free_port, write_records
 
 from assistant.apps.chat import Chat, launch, open_chat
 from assistant.core import Assistant
@@ -110,6 +110,15 @@ def hostile_chat(tmp_path_factory: pytest.TempPathFactory, chat_embedder: Embedd
     folder = tmp_path_factory.mktemp("hostile")
     (folder / "onveilig.md").write_text(HOSTILE_DOCUMENT, encoding="utf-8")
     assistant = _index(folder / "index", chat_embedder, [folder / "onveilig.md"])
+    served = _serve(Chat(assistant, export_dir=folder / "exports"))
+    yield served
+    served.app.close()
+
+
+@pytest.fixture(scope="session")
+def desk_chat(tmp_path_factory: pytest.TempPathFactory, chat_embedder: Embeddings) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("desk")
+    assistant = _index(folder / "index", chat_embedder, [write_records(folder / "archief.jsonl", DESK_RECORDS)])
     served = _serve(Chat(assistant, export_dir=folder / "exports"))
     yield served
     served.app.close()
