@@ -11,6 +11,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from .answer.extractive import Answerer
+from .answer.model import Model
 from .answer.reader import Reader
 from .answer.question import analyze_question
 from .errors import AssistantError, InputError
@@ -36,7 +37,10 @@ class Assistant:
 
     def __post_init__(self) -> None:
         if self.answerer is None:
-            self.answerer = Reader(self.index.analyzer, self.index.idf, self.index.df)
+            model = Model.load()
+            if self.settings.reader_threshold:
+                model = replace(model, threshold=self.settings.reader_threshold)
+            self.answerer = Reader(self.index.analyzer, self.index.idf, self.index.df, model)
             if self.settings.llm:  # the model writes, checked against the passages; the reader is its fallback
                 from .answer.generative import GenerativeAnswerer
 

@@ -45,6 +45,10 @@ class Settings:
     # 7% of each other and the vectors decided; on dekamer the ask path's grouped hit@5 went 0.797 -> 0.817 and
     # MRR 0.659 -> 0.702 with 10 (documents for `similar`: 0.853 / 0.753 -> 0.857 / 0.752).
     rrf_k: int = 10
+    # The judge's chance below which the reader declines a fact question; 0: the one fitted with the model (0.34).
+    # Higher declines more and answers wrongly less: 0.50 gave answer 0.600 / abstention 0.800 on the archive set,
+    # against 0.655 / 0.550 at the fitted one (README, "How an answer is made").
+    reader_threshold: float = 0.0
     max_question_chars: int = 20_000  # real written questions run to several thousand characters
     batch_size: int = 32  # chunks embedded per model call
     write_batch: int = 512  # chunks embedded and stored together in an ingest; a crash redoes at most these
@@ -67,6 +71,8 @@ class Settings:
         for name in ("index_dir", "corpus_dir", "onnx_cache_dir"):
             if not isinstance(getattr(self, name), Path):
                 raise SettingsError(f"{name} must be a folder path, not {getattr(self, name)!r}")
+        if not 0.0 <= self.reader_threshold < 1.0:
+            raise SettingsError(f"reader_threshold must be at least 0 and below 1, not {self.reader_threshold!r}")
         if not self.embedding_model.strip():
             raise SettingsError("embedding_model must name a model or a folder holding one, "
                                 f"not {self.embedding_model!r}")

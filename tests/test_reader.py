@@ -208,3 +208,12 @@ def test_a_count_in_words_is_a_number(text: str, says: bool) -> None:
 ])
 def test_figures_that_count_leave_out_dates_times_and_articles(text: str, figures: list[str]) -> None:
     assert counts(text) == figures
+
+
+def test_a_higher_threshold_declines_what_the_fitted_one_answers(corpus: Corpus) -> None:
+    question = "Hoeveel dienstfietsen kocht de federale overheid in 2016?"
+    fitted = Model.load()
+    assert corpus.answer(question, model=fitted).answered
+    strict = corpus.answer(question, model=replace(fitted, threshold=0.999))
+    assert not strict.answered
+    assert strict.text.startswith(NOT_ANSWERED)

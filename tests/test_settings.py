@@ -38,6 +38,8 @@ def test_settings_reject_overlap_beyond_half_the_chunk() -> None:
         ({"bm25_weight_english": 2.0}, "bm25_weight_english must be between 0 and 1, not 2.0"),
         ({"write_batch": 0}, "write_batch must be at least 1, not 0"),
         ({"max_file_mb": 0}, "max_file_mb must be at least 1, not 0"),
+        ({"reader_threshold": 1.0}, "reader_threshold must be at least 0 and below 1, not 1.0"),
+        ({"reader_threshold": -0.1}, "reader_threshold must be at least 0 and below 1, not -0.1"),
     ],
 )
 def test_bad_values_fail_naming_the_field(changes: dict[str, object], message: str) -> None:
