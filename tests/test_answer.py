@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from assistant.answer.extractive import NOT_ANSWERED, ExtractiveAnswerer, parse_citations, split_units
+from assistant.answer.extractive import NOT_ANSWERED, ExtractiveAnswerer, split_units
 from assistant.answer.question import analyze_question
 from assistant.ingest.chunk import split_into_chunks
 from assistant.ingest.load import parse_text_document
@@ -277,13 +277,3 @@ def test_every_citation_points_at_a_passage_that_holds_the_sentence(corpus: Corp
         for sentence, n in re.findall(r"(.*?) \[(\d+)\]\.", answer.text):
             last = sentence.split(": ")[-1].split("; ")[-1].strip()
             assert last[:30] in re.sub(r"\s+", " ", by_rank[int(n)].chunk.text), (question, sentence)
-
-
-@pytest.mark.parametrize(("text", "good", "bad"), [
-    ("Zo is het [1] en zo [2].", [1, 2], []),
-    ("Niet [0] en niet [9].", [], [0, 9]),
-    ("Twee keer [3] en [3], buiten bereik [6].", [3], [6]),
-    ("Geen verwijzing.", [], []),
-])
-def test_parse_citations_keeps_numbers_in_range(text: str, good: list[int], bad: list[int]) -> None:
-    assert parse_citations(text, 5) == (good, bad)

@@ -14,15 +14,8 @@ from fake_openai import FakeModelServer, Prompt, Reply
 from assistant.answer import prompts
 from assistant.answer.reader import Reader
 from assistant.answer.extractive import NOT_ANSWERED
-from assistant.answer.generative import (
-    GenerativeAnswerer,
-    build_messages,
-    check_reply,
-    figures,
-    split_instruction,
-    split_reply,
-    unsupported_figures,
-)
+from assistant.answer.checker import check_reply, figures, split_instruction, split_reply, unsupported_figures
+from assistant.answer.generative import GenerativeAnswerer, build_messages
 from assistant.core import Assistant
 from assistant.errors import ModelError, SettingsError
 from assistant.settings import Settings

@@ -17,9 +17,12 @@ from typing import Protocol
 from ..search.glossary import ENGLISH_TO_DUTCH
 from ..search.text import Analyzer, fold, words
 from ..types import Answer, Citation, Passage
+from .citations import parse_citations
 from .question import Intent, analyze_question, name_is_mentioned
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Answerer", "ExtractiveAnswerer", "NOT_ANSWERED", "Unit", "parse_citations", "split_units"]
 
 NOT_ANSWERED = "De documenten beantwoorden deze vraag niet."
 
@@ -518,14 +521,3 @@ def _answer(question: str, passages: list[Passage], text: str, chosen: list[Unit
 def _abstain(question: str, passages: list[Passage], reason: str) -> Answer:
     return Answer(question=question, answered=False, text=f"{NOT_ANSWERED} {reason}".strip(),
                   passages=tuple(passages), raw=reason)
-
-
-def parse_citations(text: str, n_passages: int) -> tuple[list[int], list[int]]:
-    """The [n] references in a text: (those within 1..n_passages, those out of range). [0] is out of
-    range too: passages are numbered from 1, and a 0 would silently cite nothing."""
-    found = [int(m) for m in re.findall(r"\[(\d+)\]", text)]
-    good = sorted({n for n in found if 1 <= n <= n_passages})
-    bad = sorted({n for n in found if not 1 <= n <= n_passages})
-    if bad:
-        log.info("citations out of range 1..%d: %s", n_passages, bad)
-    return good, bad
