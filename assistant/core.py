@@ -10,7 +10,7 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from .answer.citations import cited_numbers, renumber
-from .answer.extractive import Answerer
+from .answer.units import Answerer
 from .answer.reader import Reader
 from .answer.question import analyze_question
 from .checks import check_k

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.extractive import NOT_ANSWERED
+from assistant.answer.prompts import NOT_ANSWERED
 from assistant.apps import cli
 from assistant.core import Assistant, check_question
 from assistant.errors import InputError

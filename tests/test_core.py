@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from assistant.answer.extractive import NOT_ANSWERED
+from assistant.answer.prompts import NOT_ANSWERED
 from assistant.core import Assistant, cited_first
 from assistant.errors import InputError
 from assistant.types import Answer, Chunk, Citation, Passage

@@ -13,7 +13,7 @@ from fake_openai import FakeModelServer, Prompt, Reply
 
 from assistant.answer import prompts
 from assistant.answer.reader import Reader
-from assistant.answer.extractive import NOT_ANSWERED
+from assistant.answer.prompts import NOT_ANSWERED
 from assistant.answer.checker import check_reply, figures, split_instruction, split_reply, unsupported_figures
 from assistant.answer.generative import GenerativeAnswerer, build_messages
 from assistant.core import Assistant

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.answer.extractive import NOT_ANSWERED
+from assistant.answer.prompts import NOT_ANSWERED
 from assistant.answer.question import analyze_question
 from assistant.answer.reader import (
     FEATURES,

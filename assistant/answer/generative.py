@@ -28,7 +28,7 @@ from ..settings import Settings, parse_llm
 from ..types import Answer, Citation, Passage
 from . import prompts
 from .checker import Check, check_reply
-from .extractive import Answerer
+from .units import Answerer
 from .question import Intent, analyze_question
 
 log = logging.getLogger(__name__)
