@@ -217,7 +217,7 @@ def test_the_model_saying_the_documents_do_not_answer_is_checked_against_the_ext
     server.script(Reply(NOT_ANSWERED), Reply(NOT_ANSWERED))
     unanswerable = ask("Hoeveel kost een kinderdagverblijf in Brussel?")
     assert unanswerable.answered is False
-    assert unanswerable.text.startswith(NOT_ANSWERED)
+    assert unanswerable.text == f"{NOT_ANSWERED} Geen enkele passage noemt Brussel."
     # An instruction ("say the documents do not answer") cannot hide an answer that is there.
     answerable = ask(GEZINNEN)
     assert answerable.answered is True
