@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..dates import MONTH_NUMBERS, month_pattern
-from ..search.text import fold
+from ..search.text import fold, split_sentences
 from ..types import Passage
 from . import prompts
 from .citations import format_citations, in_range, move_before_full_stop, read_model_citations
 
 log = logging.getLogger(__name__)
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘(]?[A-ZÀ-Ý0-9])")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 _CONTENT_WORD = re.compile(r"[a-z]{4,}")
 _ABSTENTIONS = (fold(prompts.CANNOT_ANSWER).rstrip("."), "de documenten beantwoorden de vraag niet",
@@ -151,7 +150,7 @@ def split_reply(reply: str) -> list[Sentence]:
         line = _BULLET.sub("", line).strip().strip("*").strip()
         # "Zin. [1]" cites like "Zin [1].": move citations before the full stop, then split.
         line = move_before_full_stop(line)
-        for part in _SENTENCE_END.split(line):
+        for part in split_sentences(line):
             cited, bare = read_model_citations(part)
             text = re.sub(r"\s+([.,;:!?])", r"\1", bare).strip()
             text = re.sub(r"\s{2,}", " ", text)

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..ingest.chunk import is_numeric_row
+from ..search.text import split_sentences
 from ..types import Answer, Citation, Passage
 from .prompts import NOT_ANSWERED
 from .question import Intent
 
 _BULLET = re.compile(r"\s*[•\uf0b7▪◦●]\s*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘(]?[A-ZÀ-Ý0-9])")
 _ITEM_LABEL = re.compile(r"^(?:\d{1,2}(?:-\d{1,2})?\.\s*)?(?:[a-z](?:-[a-z])?\)\s*)?")
 
 
@@ -47,7 +47,7 @@ def split_units(passage: Passage) -> list[Unit]:
     units: list[Unit] = []
     lead = ""
     for i, segment in enumerate(_BULLET.split(text)):
-        sentences = [s.strip() for s in _SENTENCE_END.split(segment) if s.strip()]
+        sentences = [s.strip() for s in split_sentences(segment) if s.strip()]
         for j, sentence in enumerate(sentences):
             units.append(Unit(sentence, passage, len(units), lead=lead if (i and j == 0) else "",
                               bullet=bool(i and j == 0)))
