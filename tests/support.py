@@ -10,12 +10,16 @@ import hashlib
 import math
 import re
 import socket
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
 from assistant.core import Assistant
+from assistant.ingest.chunk import split_into_chunks
+from assistant.ingest.load import parse_text_document
+from assistant.search.text import Analyzer, words
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,3 +75,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class TextCorpus:
+    """Chunks of some documents in text form, with the analyzer, document frequencies and idf an index over
+    them would have: what an answerer needs, without an index."""
+
+    def __init__(self, *sources: str) -> None:
+        docs = [parse_text_document(s, default_id=f"doc{i}") for i, s in enumerate(sources)]
+        self.chunks = [c for d in docs for c in split_into_chunks(d, 600, 80)]
+        self.analyzer = Analyzer("dutch", {w for c in self.chunks for w in words(c.indexed_text)})
+        self.df = Counter(t for c in self.chunks for t in set(self.analyzer.tokens(c.indexed_text)))
+
+    def idf(self, token: str) -> float:
+        n, df = len(self.chunks), self.df.get(token, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
