@@ -3,17 +3,18 @@ files, ask a question."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .answer.extractive import Answerer
+from .answer.citations import cited_numbers, renumber
 from .answer.model import Model
+from .answer.units import Answerer
 from .answer.reader import Reader
 from .answer.question import analyze_question
+from .checks import check_k
 from .errors import AssistantError, InputError
 from .ingest.collection import PUBLIC_COLLECTION
 from .ingest.pipeline import Failure, FileResult, IngestResult, Progress, ingest_paths
@@ -89,8 +90,7 @@ class Assistant:
         """Retrieve and answer one question; an unusable question is an InputError."""
         question = check_question(question, self.settings.max_question_chars)
         k = self.settings.k if k is None else k
-        if k < 1 or k > 50:
-            raise InputError(f"k must be between 1 and 50, not {k}")
+        check_k(k)
         self.index.sync()  # another process (on a shared Chroma server) may have changed the index
         filters = resolve_filters(self.index, agencies, doc_ids)
         intent = analyze_question(question)
@@ -130,7 +130,7 @@ def _interleave(groups: dict[str, list[Passage]], k: int) -> list[Passage]:
 def cited_first(answer: Answer) -> Answer:
     """Number the cited passages first, in the order the answer cites them, then the others by rank,
     and rewrite the answer's [n] to match: the reader's [1] is the first source, not the fifth."""
-    lines = [[int(n) for n in re.findall(r"\[(\d+)\]", line)] for line in answer.text.split("\n")]
+    lines = [cited_numbers(line) for line in answer.text.split("\n")]
     # A comparison cites per line: every line's first source comes before any line's second one.
     order = [line[depth] for depth in range(max(map(len, lines), default=0)) for line in lines if depth < len(line)]
     by_rank = {p.rank: p for p in answer.passages}
@@ -139,16 +139,13 @@ def cited_first(answer: Answer) -> Answer:
     mapping = {old: new for new, old in enumerate(new_order, 1)}
     if all(old == new for old, new in mapping.items()):
         return answer
-
-    def renumber(text: str) -> str:
-        return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
-
     passages = tuple(replace(by_rank[old], rank=new) for new, old in enumerate(new_order, 1))
     new_by_rank = {p.rank: p for p in passages}
     citations = tuple(Citation(mapping[c.n], new_by_rank[mapping[c.n]]) for c in answer.citations)
-    rows = tuple({**row, "method": renumber(str(row["method"])), "key_figure": renumber(str(row["key_figure"])),
+    rows = tuple({**row, "method": renumber(str(row["method"]), mapping),
+                  "key_figure": renumber(str(row["key_figure"]), mapping),
                   "citations": sorted(mapping[n] for n in row["citations"])} for row in answer.comparison)
-    return replace(answer, text=renumber(answer.text), passages=passages,
+    return replace(answer, text=renumber(answer.text, mapping), passages=passages,
                    citations=tuple(sorted(citations, key=lambda c: c.n)), comparison=rows)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .answer.extractive import Unit
+from .answer.units import Unit
 from .answer.question import analyze_question
 from .answer.reader import FEATURES, Candidate, Model, Reader
 from .search.index import Index

@@ -20,9 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.answer import fit  # noqa: E402
-from assistant.answer.extractive import _answer, split_units  # noqa: E402
 from assistant.answer.model import Model  # noqa: E402
 from assistant.answer.reader import Reader  # noqa: E402
+from assistant.answer.units import answer_from, split_units  # noqa: E402
 from assistant.types import Answer, Passage  # noqa: E402
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
@@ -41,7 +41,7 @@ def naive(reader: Reader, question: str, passages: list[Passage]) -> Answer:
     _, i, j = best
     chosen = units_of[i][j:j + 2] if units_of and units_of[i] else []
     text = " ".join(u.text for u in chosen) + f" [{passages[i].rank}]." if chosen else ""
-    return _answer(question, passages, text, chosen)
+    return answer_from(question, passages, text, chosen)
 
 
 def row(name: str, examples: list[fit.Example], answers: list[Answer], seconds: float) -> str:

@@ -11,12 +11,16 @@ import json
 import math
 import re
 import socket
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
 from assistant.core import Assistant
+from assistant.ingest.chunk import split_into_chunks
+from assistant.ingest.load import parse_text_document
+from assistant.search.text import Analyzer, words
 from assistant.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,3 +97,18 @@ def write_records(path: Path, records: Iterable[dict[str, object]]) -> Path:
     """`records` as a JSON Lines file at `path`."""
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+class TextCorpus:
+    """Chunks of some documents in text form, with the analyzer, document frequencies and idf an index over
+    them would have: what an answerer needs, without an index."""
+
+    def __init__(self, *sources: str) -> None:
+        docs = [parse_text_document(s, default_id=f"doc{i}") for i, s in enumerate(sources)]
+        self.chunks = [c for d in docs for c in split_into_chunks(d, 600, 80)]
+        self.analyzer = Analyzer("dutch", {w for c in self.chunks for w in words(c.indexed_text)})
+        self.df = Counter(t for c in self.chunks for t in set(self.analyzer.tokens(c.indexed_text)))
+
+    def idf(self, token: str) -> float:
+        n, df = len(self.chunks), self.df.get(token, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))

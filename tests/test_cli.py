@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.extractive import NOT_ANSWERED
+from assistant.answer.prompts import NOT_ANSWERED
 from assistant.apps import cli
 from assistant.core import Assistant, check_question
 from assistant.errors import InputError
@@ -159,7 +159,8 @@ def test_ask_abstains_when_the_documents_do_not_answer(capsys: pytest.CaptureFix
                                                       corpus_assistant: Assistant) -> None:
     answer = ask_json(capsys, corpus_assistant.settings.index_dir, "Wat kost een parkeerkaart in Gent?")
     assert (answer["answered"], answer["citations"]) == (False, [])
-    assert answer["answer"].startswith(NOT_ANSWERED) and NOT_ANSWERED == "De documenten beantwoorden deze vraag niet."
+    assert answer["answer"] == f"{NOT_ANSWERED} Geen enkele passage noemt Gent."
+    assert NOT_ANSWERED == "De documenten beantwoorden deze vraag niet."
     assert [p["rank"] for p in answer["passages"]] == [1, 2, 3, 4, 5]  # the nearest passages are still shown
 
 

@@ -13,16 +13,9 @@ from fake_openai import FakeModelServer, Prompt, Reply
 
 from assistant.answer import prompts
 from assistant.answer.reader import Reader
-from assistant.answer.extractive import NOT_ANSWERED
-from assistant.answer.generative import (
-    GenerativeAnswerer,
-    build_messages,
-    check_reply,
-    figures,
-    split_instruction,
-    split_reply,
-    unsupported_figures,
-)
+from assistant.answer.prompts import NOT_ANSWERED
+from assistant.answer.checker import check_reply, figures, split_instruction, split_reply, unsupported_figures
+from assistant.answer.generative import GenerativeAnswerer, build_messages
 from assistant.core import Assistant
 from assistant.errors import ModelError, SettingsError
 from assistant.settings import Settings
@@ -224,7 +217,7 @@ def test_the_model_saying_the_documents_do_not_answer_is_checked_against_the_ext
     server.script(Reply(NOT_ANSWERED), Reply(NOT_ANSWERED))
     unanswerable = ask("Hoeveel kost een kinderdagverblijf in Brussel?")
     assert unanswerable.answered is False
-    assert unanswerable.text.startswith(NOT_ANSWERED)
+    assert unanswerable.text == f"{NOT_ANSWERED} Geen enkele passage noemt Brussel."
     # An instruction ("say the documents do not answer") cannot hide an answer that is there.
     answerable = ask(GEZINNEN)
     assert answerable.answered is True

@@ -1,21 +1,17 @@
 """The reader over small made-up federal answers: real chunker, real analyzer, the shipped weights, no index."""
 from __future__ import annotations
 
-import math
-from collections import Counter
 from dataclasses import replace
 
 import pytest
 
-from assistant.answer.extractive import NOT_ANSWERED
+from assistant.answer.prompts import NOT_ANSWERED
 from assistant.answer.question import analyze_question
 from assistant.answer.facts import counts, is_proper_name, mentions, says_a_number
 from assistant.answer.model import FEATURES, JUDGE_FEATURES, Linear, Model
 from assistant.answer.reader import MAX_ANSWER_CHARS, Reader
-from assistant.ingest.chunk import split_into_chunks
-from assistant.ingest.load import parse_text_document
-from assistant.search.text import Analyzer, words
 from assistant.types import Answer, Passage
+from support import TextCorpus
 
 FIRES = """---
 id: brand
@@ -46,18 +42,8 @@ department: Mobiliteit
 """
 
 
-class Corpus:
-    """Chunks of the test documents with the idf an index would give them."""
-
-    def __init__(self, *sources: str) -> None:
-        docs = [parse_text_document(s, default_id=f"doc{i}") for i, s in enumerate(sources)]
-        self.chunks = [c for d in docs for c in split_into_chunks(d, 600, 80)]
-        self.analyzer = Analyzer("dutch", {w for c in self.chunks for w in words(c.indexed_text)})
-        self.df = Counter(t for c in self.chunks for t in set(self.analyzer.tokens(c.indexed_text)))
-
-    def idf(self, token: str) -> float:
-        n, df = len(self.chunks), self.df.get(token, 0)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+class Corpus(TextCorpus):
+    """The test documents, read by the reader."""
 
     def passages(self, question: str) -> list[Passage]:
         """Rank the chunks by shared stems (a stand-in for retrieval)."""

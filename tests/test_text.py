@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from assistant.search.text import Analyzer, Decompounder, fold, words
+from assistant.search.text import Analyzer, Decompounder, fold, split_sentences, words
 
 
 def reference_fold(text: str) -> str:
@@ -88,3 +88,13 @@ def test_two_words_the_index_writes_as_one_are_one_concept_first() -> None:
 def test_a_word_missing_from_the_vocabulary_brings_the_compounds_that_hold_it() -> None:
     (concept,) = Analyzer("dutch", VOCABULARY).concepts("bureau")  # only "designbureau" is in the index
     assert (concept.own, concept.stems) == ({"bureau"}, {"bureau", "designbureau"})
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    ("Eén zin. Twee zinnen! Drie? 4 staat voorop.", ["Eén zin.", "Twee zinnen!", "Drie?", "4 staat voorop."]),
+    ("Het kostte 1.250 euro, o.a. de enquête. “Dat” zegt hij.", ["Het kostte 1.250 euro, o.a. de enquête.",
+                                                                "“Dat” zegt hij."]),
+    ("Geen einde", ["Geen einde"]),
+])
+def test_split_sentences_cuts_at_an_end_before_a_capital_digit_or_quote(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences

@@ -7,17 +7,18 @@ from dataclasses import replace
 
 from text_to_num import alpha2digit
 
+from ..dates import DUTCH_MONTHS, ENGLISH_MONTHS, month_pattern
 from ..search.text import fold, words
 from ..types import Passage
-from .extractive import Unit
+from .units import Unit
 from .question import Intent, name_is_mentioned
 
 # "12 interne “Heerlijk Helder” leerinitiatieven": the counted word may follow its number by four words.
 COUNT_WINDOW = 4
 
 YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
-MONTH = re.compile(r"\b(januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|"
-                    r"december|january|february|march|may|june|july|august|october)\b", re.I)
+_MONTHS = month_pattern((*DUTCH_MONTHS, *ENGLISH_MONTHS))
+MONTH = re.compile(rf"\b({_MONTHS})\b", re.I)
 DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
 FIGURE = re.compile(r"\d+(?:[.,\s]\d{3})*(?:[.,]\d+)?")
 MONEY = re.compile(r"€|\beuro\b|\beur\b|\bmiljoen\b|\bmiljard\b|\bmillion\b|\bbillion\b", re.I)
@@ -135,8 +136,7 @@ def fits(kind: str, text: str) -> float:
 # Figures that count nothing: a date ("27 december 2016", "20/07/2005"), a time ("10 uur", "14u30"), an article or
 # a numbered item ("artikel 58", "punt 3").
 NOT_COUNTS = re.compile(
-    r"\b\d{1,2}(?:\s+(?:en|op|tot|à|-)\s+\d{1,2})?\s+(?:januari|februari|maart|april|mei|juni|juli|augustus|september|"
-    r"oktober|november|december|january|february|march|may|june|july|august|october)\b"
+    rf"\b\d{{1,2}}(?:\s+(?:en|op|tot|à|-)\s+\d{{1,2}})?\s+(?:{_MONTHS})\b"
     r"|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}\s*(?:uur|u|h)\b(?:\s*\d{2})?"
     r"|\b(?:artikel|artikelen|art\.|article|punt|punten|nummer|nr\.?)\s*\d+\w*", re.I)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..search.text import Analyzer, words
 from ..types import Passage
-from .extractive import Unit, split_units
+from .units import Unit, split_units
 from .facts import (
     COUNT_WINDOW,
     ELSEWHERE,

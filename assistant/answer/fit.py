@@ -29,6 +29,7 @@ from ..settings import Settings
 from ..types import Answer, Passage
 from .question import Intent
 from .features import Candidate
+from .citations import strip_citations
 from .model import FEATURES, JUDGE_FEATURES, MODEL_FILE, Linear, Model
 from .reader import MAX_ANSWER_CHARS, Reader
 
@@ -178,7 +179,7 @@ def score(examples: list[Example], answers: list[Answer]) -> dict[str, float]:
 
 
 def _length(text: str) -> int:
-    return len(re.sub(r"\s*\[\d+\]", "", text).strip())
+    return len(strip_citations(text).strip())
 
 
 def objective(figures: dict[str, float], answerable: int, traps: int) -> float:

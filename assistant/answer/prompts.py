@@ -1,9 +1,9 @@
 """The generative model's prompt, as named constants. The passages go in as quoted data; the checker in
-llm.py decides what of the reply a reader sees, whatever the prompt achieved."""
+checker.py decides what of the reply a reader sees, whatever the prompt achieved."""
 from __future__ import annotations
 
-from .extractive import NOT_ANSWERED
-
+# What an answer says when the documents do not answer; a reason follows it.
+NOT_ANSWERED = "De documenten beantwoorden deze vraag niet."
 # What the model must say, and all it may say, when the passages do not answer; tests check for it.
 CANNOT_ANSWER = NOT_ANSWERED
 

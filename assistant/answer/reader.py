@@ -16,9 +16,11 @@ from collections.abc import Callable, Sequence
 
 from ..search.text import Analyzer, is_english
 from ..types import Answer, Passage
-from .extractive import ExtractiveAnswerer, Unit, _abstain, _answer, _render
+from .agencies import AgencyAnswerer
+from .units import Unit, abstain, answer_from, render_units
 from .facts import context_of, is_proper_name, mentions
 from .features import Asked, Candidate, Featurizer
+from .citations import strip_citations
 from .model import FEATURES, JUDGE_FEATURES, Linear, Model
 from .question import Intent, analyze_question
 
@@ -34,13 +36,13 @@ class Reader(Featurizer):
                  model: Model | None = None) -> None:
         super().__init__(analyzer, idf, df)
         self.model = model or Model.load()
-        self._agencies = ExtractiveAnswerer(analyzer, idf, df)  # one cited line per agency
+        self._agencies = AgencyAnswerer(analyzer, idf, df)  # one cited line per agency
 
     def __call__(self, question: str, passages: Sequence[Passage], intent: Intent | None = None) -> Answer:
         intent = intent or analyze_question(question)
         passages = list(passages)
         if not passages:
-            return _abstain(question, passages, "Er zijn geen passages gevonden.")
+            return abstain(question, passages, "Er zijn geen passages gevonden.")
         if intent.kind in ("compare", "list"):
             return self._agencies(question, passages, intent)
         declined = self.gate(question, passages, intent)
@@ -79,26 +81,26 @@ class Reader(Featurizer):
                model: Model) -> Answer:
         """Answer with the best candidate, or decline when the judge gives it less than the model's threshold."""
         if not ranked:
-            return _abstain(question, passages, "De vraag bevat geen woorden om op te zoeken.")
+            return abstain(question, passages, "De vraag bevat geen woorden om op te zoeken.")
         best = ranked[0]
         # The judge rules on questions that ask for a fact (a count, an amount, a date, a name ...): in the archive
         # 38 of its 40 traps do, and 18 of the 20 questions that do not ("Hoe meet ...?", "Waarom ...?") are
         # answered in their documents, too few for the judge to learn them apart.
         asks_a_fact = best.features[_FACT] >= 1
         if asks_a_fact and model.judge.probability(self.judge_row(question, ranked)) < model.threshold:
-            return _abstain(question, passages, _why_not(best, self.asked(question, intent)))
+            return abstain(question, passages, _why_not(best, self.asked(question, intent)))
         chosen = self._with_context(best.unit, ranked)
-        text = _render(chosen)
+        text = render_units(chosen)
         second = next((c for c in ranked[1:] if c.unit.passage is not best.unit.passage
                        and c.probability >= model.close * best.probability), None)
         if second is not None:
-            with_second = _render(chosen + [second.unit])
+            with_second = render_units(chosen + [second.unit])
             if _length(with_second) <= MAX_ANSWER_CHARS:
                 chosen, text = chosen + [second.unit], with_second
         if _length(text) > MAX_ANSWER_CHARS:
             chosen = [best.unit]
-            text = _render(chosen)
-        return _answer(question, passages, text, chosen)
+            text = render_units(chosen)
+        return answer_from(question, passages, text, chosen)
 
     def gate(self, question: str, passages: list[Passage], intent: Intent) -> Answer | None:
         """Decline before scoring when the question names someone or something no passage mentions."""
@@ -107,7 +109,7 @@ class Reader(Featurizer):
         missing = [n for n in intent.names if is_proper_name(n)
                    and not any(mentions(n, context_of(p)) for p in passages)]
         if missing:
-            return _abstain(question, passages, f"Geen enkele passage noemt {', '.join(missing)}.")
+            return abstain(question, passages, f"Geen enkele passage noemt {', '.join(missing)}.")
         return None
 
     def _with_context(self, best: Unit, candidates: list[Candidate]) -> list[Unit]:
@@ -126,7 +128,7 @@ _LEANS_BACK = re.compile(r"^(deze|dit|die|dat|daarbij|hierbij|daarnaast|bovendie
 
 
 def _length(text: str) -> int:
-    return len(re.sub(r"\s*\[\d+\]", "", text).strip())
+    return len(strip_citations(text).strip())
 
 
 def _why_not(best: Candidate, asked: Asked) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..auth.commands import COMMANDS as AUTH_COMMANDS
 from ..auth.commands import OneLineParser
 from ..auth.commands import add_commands as add_auth_commands
+from ..checks import check_k
 from ..errors import AssistantError, InputError
 from ..settings import Settings
 from ..types import Answer
@@ -238,8 +239,8 @@ def _duration(seconds: float) -> str:
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     from ..core import Assistant
 
-    if args.k is not None and not 1 <= args.k <= 50:
-        raise InputError(f"k must be between 1 and 50, not {args.k}")
+    if args.k is not None:
+        check_k(args.k)
     if args.question is not None:
         from ..core import check_question
 
@@ -299,8 +300,8 @@ def run_similar(args: argparse.Namespace, settings: Settings) -> int:
     from ..core import Assistant, check_question
     from ..similar import find_similar
 
-    if args.k is not None and not 1 <= args.k <= 50:
-        raise InputError(f"k must be between 1 and 50, not {args.k}")
+    if args.k is not None:
+        check_k(args.k)
     if args.embedding_backend:
         settings = settings.with_(embedding_backend=args.embedding_backend)
     questions = [_question_text(q) for q in args.questions] if args.questions else [sys.stdin.read()]

@@ -21,12 +21,12 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from ..types import Passage
+from ..answer.citations import find_citations, format_citations
+from ..types import Passage, agency_label
 from .conversation import Turn
 from .render import SECTION_NAMES
 
 TITLE = "Parlementaire vragen: gesprek met bronnen"
-_CITATION = re.compile(r"\[(\d+)\]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~])")
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # python-docx refuses these
 
@@ -59,21 +59,20 @@ def number_sources(turns: Sequence[Turn]) -> Sources:
 
 def _first_use(answer: object, n: int) -> int:
     text = getattr(answer, "text", "")
-    position = text.find(f"[{n}]")
-    return position if position != -1 else len(text) + n
+    return next((start for start, _, cited in find_citations(text) if cited == n), len(text) + n)
 
 
 def _segments(text: str, mapping: dict[int, int]) -> list[tuple[str, int | None]]:
     """Text split into plain parts (number None) and citations renumbered for the file."""
     out: list[tuple[str, int | None]] = []
     last = 0
-    for match in _CITATION.finditer(text):
-        number = mapping.get(int(match.group(1)))
+    for start, end, n in find_citations(text):
+        number = mapping.get(n)
         if number is None:
             continue  # not a citation of this answer: leave it as text
-        out.append((text[last:match.start()], None))
+        out.append((text[last:start], None))
         out.append((f"[{number}]", number))
-        last = match.end()
+        last = end
     out.append((text[last:], None))
     return [(s, n) for s, n in out if s]
 
@@ -81,9 +80,7 @@ def _segments(text: str, mapping: dict[int, int]) -> list[tuple[str, int | None]
 def _source_fields(passage: Passage) -> tuple[str, str, str]:
     """(agency, where in the document, which document) of a source, as plain text."""
     chunk = passage.chunk
-    agency = chunk.agency
-    if chunk.agency_short and chunk.agency_short != agency:
-        agency = f"{agency} ({chunk.agency_short})"
+    agency = chunk.agency_label
     where = SECTION_NAMES.get(chunk.section, chunk.section) + (f", punt {chunk.item}" if chunk.item else "")
     document = f"{chunk.doc_id}, tekens {chunk.start}–{chunk.end}"
     return agency, where, document
@@ -120,7 +117,7 @@ def to_markdown(turns: Sequence[Turn], first_number: int = 1, exported_at: datet
                 cells = [escape_markdown(_agency_label(row)),
                          _markdown_text(str(row.get("method", "")), mapping),
                          _markdown_text(str(row.get("key_figure") or "—"), mapping),
-                         _markdown_text(" ".join(f"[{n}]" for n in row.get("citations", ())), mapping)]
+                         _markdown_text(format_citations(row.get("citations", ()), " "), mapping)]
                 lines.append("| " + " | ".join(c.replace("\n", " ") for c in cells) + " |")
             lines.append("")
         else:
@@ -148,8 +145,7 @@ def _quote(text: str) -> str:
 
 
 def _agency_label(row: dict[str, object]) -> str:
-    agency, short = str(row.get("agency", "")), str(row.get("agency_short", ""))
-    return f"{agency} ({short})" if short and short != agency else agency
+    return agency_label(str(row.get("agency", "")), str(row.get("agency_short", "")))
 
 
 # -- DOCX --------------------------------------------------------------------------------------------
@@ -183,7 +179,7 @@ def to_docx(turns: Sequence[Turn], first_number: int = 1, exported_at: datetime 
                 cells[0].paragraphs[0].add_run(_xml_safe(_agency_label(row)))
                 _add_cited_text(cells[1].paragraphs[0], str(row.get("method", "")), mapping)
                 _add_cited_text(cells[2].paragraphs[0], str(row.get("key_figure") or "—"), mapping)
-                _add_cited_text(cells[3].paragraphs[0], " ".join(f"[{n}]" for n in row.get("citations", ())),
+                _add_cited_text(cells[3].paragraphs[0], format_citations(row.get("citations", ()), " "),
                                 mapping)
         else:
             for line in answer.text.split("\n"):

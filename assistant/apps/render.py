@@ -14,7 +14,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..types import Answer, Document, Passage
+from ..answer import citations
+from ..answer.citations import format_citations
+from ..types import Answer, Document, Passage, agency_label
 
 # Characters of document text shown before and after a cited passage: enough for the paragraphs
 # around it (a numbered item of an answer runs 300-1,500 characters), not a whole 100-page report.
@@ -22,7 +24,6 @@ CONTEXT_CHARS = 1500
 
 SECTION_NAMES = {"question": "Vraag", "answer": "Antwoord", "text": "Tekst"}
 
-_CITATION = re.compile(r"\[(\d+)\]")
 _COLUMNS = ("agency", "method", "figure", "sources")  # classes of the comparison table's cells
 _TARGET = re.compile(r"^#?bron-(\d+)-(\d+)$")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
@@ -53,15 +54,7 @@ def parse_citation_target(target: str) -> tuple[int, int] | None:
 
 def link_citations(escaped: str, turn: int, valid: Sequence[int]) -> str:
     """Turn every [n] with n in `valid` into a link to its source; other brackets stay text."""
-    allowed = set(valid)
-
-    def link(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        if n not in allowed:
-            return match.group(0)
-        return (f'<a class="cite" href="{citation_target(turn, n)}" title="Bron {n} tonen">[{n}]</a>')
-
-    return _CITATION.sub(link, escaped)
+    return citations.link_citations(escaped, set(valid), lambda n: citation_target(turn, n))
 
 
 def text_to_html(text: str) -> str:
@@ -123,11 +116,9 @@ def _searched_line(searched: str, question: str) -> str:
 def _comparison_table(answer: Answer, turn: int, valid: Sequence[int]) -> str:
     rows = []
     for row in answer.comparison:
-        agency = str(row.get("agency", ""))
-        short = str(row.get("agency_short", ""))
-        label = f"{agency} ({short})" if short and short != agency else agency
+        label = agency_label(str(row.get("agency", "")), str(row.get("agency_short", "")))
         figure = str(row.get("key_figure") or "") or "—"
-        sources = " ".join(f"[{n}]" for n in row.get("citations", ()))
+        sources = format_citations(row.get("citations", ()), " ")
         cells = [html.escape(label)] + [link_citations(text_to_html(x), turn, valid)
                                         for x in (str(row.get("method", "")), figure, sources)]
         rows.append("<tr>" + "".join(f'<td class="{kind}">{c}</td>' for kind, c in zip(_COLUMNS, cells)) + "</tr>")
@@ -167,10 +158,8 @@ def flow_to_html(text: str) -> str:
 def passage_meta(passage: Passage) -> str:
     """Agency, section and item of a passage, escaped: "Kind en Gezin (K&amp;G) · Antwoord · punt 3"."""
     chunk = passage.chunk
-    agency = chunk.agency
-    if chunk.agency_short and chunk.agency_short != agency:
-        agency = f"{agency} ({chunk.agency_short})"
-    parts = [agency, SECTION_NAMES.get(chunk.section, chunk.section), f"punt {chunk.item}" if chunk.item else ""]
+    parts = [chunk.agency_label, SECTION_NAMES.get(chunk.section, chunk.section),
+             f"punt {chunk.item}" if chunk.item else ""]
     return " · ".join(html.escape(p) for p in parts if p)
 
 

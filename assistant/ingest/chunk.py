@@ -208,6 +208,3 @@ def is_numeric_row(line: str) -> bool:
     tokens = line.split()
     return len(tokens) >= 2 and bool(_NUMERIC.match(tokens[-1])) and sum(
         bool(_NUMERIC.match(t)) for t in tokens) >= 2
-
-
-_is_numeric_row = is_numeric_row  # the old name, until answer/extractive.py imports the public one

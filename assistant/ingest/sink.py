@@ -47,3 +47,7 @@ class DocumentSink(Protocol):
     def sources(self) -> dict[str, str]:
         """Document id -> the file it was read from (absolute path)."""
         ...
+
+    def document(self, doc_id: str) -> Document | None:
+        """The stored document with this id (its metadata tells its collection), or None."""
+        ...

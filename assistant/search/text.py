@@ -22,6 +22,9 @@ from .dictionary import to_dutch
 from .glossary import DUTCH_LEMMAS, DUTCH_SYNONYMS, ENGLISH_TO_DUTCH
 
 # Numbers keep their inner dots and commas ("15.087", "2,5"), so an amount is one token.
+# A sentence ends in . ! or ? followed by white space and a capital, a digit or an opening quote: "1.250" and
+# "o.a. de" do not end one.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"“‘(]?[A-ZÀ-Ý0-9])")
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:[&'][^\W\d_]+)*", re.U)
 # Question words and fillers that say what kind of answer is wanted, not what it is about.
 _QUESTION_WORDS = {
@@ -47,6 +50,11 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
+
+
+def split_sentences(text: str) -> list[str]:
+    """The text cut after each sentence end, the white space between sentences left out."""
+    return _SENTENCE_END.split(text)
 
 
 @dataclass(frozen=True)
