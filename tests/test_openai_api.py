@@ -61,6 +61,14 @@ def test_streamed_pieces_join_into_the_text(text: str) -> None:
     assert all(piece.strip() for piece in stream_pieces(text)[1:])
 
 
+def test_a_long_text_streams_in_at_most_forty_pieces() -> None:
+    text = " ".join(f"w{i}" for i in range(100))
+    pieces = stream_pieces(text)
+    assert (len(pieces), pieces[0], pieces[-1]) == (34, "w0 w1 w2 ", "w99")
+    assert "".join(pieces) == text
+    assert stream_pieces("een twee drie", most=2) == ["een twee ", "drie"]
+
+
 def test_slugs_of_agency_short_forms() -> None:
     assert [slug(s) for s in ("AgII", "K&G", "WSE", "Één")] == ["agii", "kg", "wse", "een"]
 
@@ -152,7 +160,8 @@ def test_a_streamed_answer_joins_into_the_same_text(client: openai.OpenAI, corpu
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == whole
     assert chunks[0].choices[0].delta.role == "assistant"
     assert [c.choices[0].finish_reason for c in chunks] == [None] * (len(chunks) - 1) + ["stop"]
-    assert len(chunks) == len(whole.split()) + 2  # the role, a word a chunk, the end
+    assert [c.choices[0].delta.content for c in chunks[1:-1]] == stream_pieces(whole)
+    assert len(chunks) == len(stream_pieces(whole)) + 2  # the role, the pieces, the end
     assert {c.id for c in chunks} == {chunks[0].id} and chunks[0].object == "chat.completion.chunk"
     assert chunks[-1].model_extra == {"cited_answer": expected_extension(corpus.ask(QUESTION))}
     assert all(not c.model_extra for c in chunks[:-1])
