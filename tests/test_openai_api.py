@@ -15,6 +15,7 @@ import pytest
 from auth_support import BERT_ID, SECRET_AGENCY, SECRET_ID, SECRET_WORD, Server, build_index, signed_in_server
 from support import CORPUS, HashEmbedder, free_port, open_assistant
 
+from assistant.apps.api import create_app
 from assistant.apps.chat import Chat, web_app
 from assistant.apps.openai_api import question_and_history, reply_text, slug, sources_list, stream_pieces
 from assistant.auth.access import BAD_TOKEN, NOT_SIGNED_IN
@@ -266,6 +267,19 @@ def test_an_unknown_path_under_v1_is_an_openai_404(base_url: str) -> None:
     assert (response.status_code, response.json()) == (404, {"error": error("Not Found", None, "not_found")})
 
 
+def test_without_an_index_the_endpoints_say_so_in_an_openai_error() -> None:
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(None, "er is geen index in /nergens")) as test_client:
+        models = test_client.get("/v1/models")
+        asked = test_client.post("/v1/chat/completions", json={"model": "parlementaire-vragen",
+                                                                "messages": [{"role": "user", "content": "Hoe?"}]})
+    expected = {"error": {"message": "er is geen index in /nergens", "type": "server_error", "param": None,
+                          "code": None}}
+    assert (models.status_code, models.json()) == (503, expected)
+    assert (asked.status_code, asked.json()) == (503, expected)
+
+
 # -- with sign-in ---------------------------------------------------------------------------------------------
 
 
@@ -310,6 +324,10 @@ def test_a_user_never_gets_another_groups_documents(served: Server) -> None:
     # an's answer cites an's document: the question does find it for someone who may see it.
     mine = ask(an, question).model_extra["cited_answer"]
     assert SECRET_ID in {c["doc_id"] for c in mine["citations"]}
+    # It is in the audit log under an's name, and its answer_id is what /api/feedback takes.
+    asked = served.audit.asked(mine["answer_id"], "an")
+    assert asked is not None and (asked.question, asked.answer) == (question, mine["answer"])
+    assert served.audit.asked(mine["answer_id"], "bert") is None
     # bert asks the same, through every model bert may choose, streamed and not, and as a follow-up of a question
     # naming an's agency: nothing of an's document comes back.
     for model in bert_models:

@@ -8,7 +8,8 @@ per-user assistant, so a user never gets another group's documents here either:
 - the last user message is the question; the earlier user messages drive the chat's follow-up resolution;
 - the reply is the cited answer with its [n] markers and a "Bronnen" list of the cited passages;
 - `cited_answer`, an extension field of the completion (of the last chunk when streamed), is the /api/ask
-  object: answered, answer, citations, passages, searched, notices;
+  object: answered, answer, citations, passages, searched, notices (and answer_id when the server keeps an
+  audit log);
 - a question the documents do not answer gets the assistant's "not answered" text, never an empty reply.
 
 The model name picks what is searched (`models_for` lists those a user may choose):
@@ -242,11 +243,13 @@ def create_openai_app(opened: Callable[[Request], Assistant], lock: threading.Lo
             raise OpenAIError(400, NO_JSON, code="invalid_json")
         from starlette.concurrency import run_in_threadpool
 
-        answer, choice, searched = await run_in_threadpool(ask, request, body)
+        answer, choice, answer_id = await run_in_threadpool(ask, request, body)
         made = int(time.time())
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         text = reply_text(answer)
         extension = cited_answer(answer)
+        if answer_id is not None:
+            extension["answer_id"] = answer_id  # what POST /api/feedback refers to, as with /api/ask
         if not body.get("stream"):
             return JSONResponse({
                 "id": completion_id, "object": "chat.completion", "created": made, "model": choice.model,
@@ -256,7 +259,7 @@ def create_openai_app(opened: Callable[[Request], Assistant], lock: threading.Lo
         return StreamingResponse(_events(completion_id, made, choice.model, text, extension),
                                  media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
-    def ask(request: Request, body: dict[str, Any]) -> tuple[Answer, Choice, str]:
+    def ask(request: Request, body: dict[str, Any]) -> tuple[Answer, Choice, int | None]:
         messages = read_messages(body)
         current = opened(request)
         current, choice = chosen(current, body.get("model"))
@@ -264,11 +267,11 @@ def create_openai_app(opened: Callable[[Request], Assistant], lock: threading.Lo
         with lock:
             question, searched = question_and_history(messages, current.index.agencies(), agencies)
             answer = current.ask(searched, agencies=agencies)
-        if audit is not None:
-            user = str(getattr(getattr(request.state, "user", None), "name", ""))
-            audit.record_ask(user, "openai", "ask", Asked.from_answer(searched, answer),
-                             {"model": choice.model, "agencies": agencies})
-        return answer, choice, searched
+        if audit is None:
+            return answer, choice, None
+        user = str(getattr(getattr(request.state, "user", None), "name", ""))
+        return answer, choice, audit.record_ask(user, "openai", "ask", Asked.from_answer(searched, answer),
+                                                {"model": choice.model, "agencies": agencies})
 
     return app
 
