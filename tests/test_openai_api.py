@@ -17,7 +17,14 @@ from support import CORPUS, HashEmbedder, free_port, open_assistant
 
 from assistant.apps.api import create_app
 from assistant.apps.chat import Chat, web_app
-from assistant.apps.openai_api import question_and_history, reply_text, slug, sources_list, stream_pieces
+from assistant.apps.openai_api import (
+    message_text,
+    question_and_history,
+    reply_text,
+    slug,
+    sources_list,
+    stream_pieces,
+)
 from assistant.auth.access import BAD_TOKEN, NOT_SIGNED_IN
 from assistant.core import Assistant
 from assistant.types import Answer, Chunk, Citation, Passage
@@ -68,6 +75,16 @@ def test_a_long_text_streams_in_at_most_forty_pieces() -> None:
     assert (len(pieces), pieces[0], pieces[-1]) == (34, "w0 w1 w2 ", "w99")
     assert "".join(pieces) == text
     assert stream_pieces("een twee drie", most=2) == ["een twee ", "drie"]
+
+
+@pytest.mark.parametrize(("content", "text"), [
+    ("Hoe?", "Hoe?"),
+    ([{"type": "text", "text": "Hoe meet"}, {"type": "image_url", "image_url": {"url": "x"}},
+      {"type": "text", "text": "ABB dat?"}], "Hoe meet\nABB dat?"),
+    (None, ""), (42, ""), ([{"type": "text"}, "los"], ""),
+])
+def test_a_message_text_from_a_string_or_text_parts(content: Any, text: str) -> None:
+    assert message_text(content) == text
 
 
 def test_slugs_of_agency_short_forms() -> None:
@@ -171,7 +188,8 @@ def test_a_streamed_answer_joins_into_the_same_text(client: openai.OpenAI, corpu
 @pytest.mark.slow
 def test_a_follow_up_carries_the_subject(client: openai.OpenAI, corpus: Assistant) -> None:
     completion = ask(client, AGII_QUESTION, "Met een bevraging [1].", "En Kind en Gezin?")
-    assert completion.model_extra["cited_answer"]["searched"] == QUESTION
+    assert (completion.model_extra["cited_answer"]["question"],
+            completion.model_extra["cited_answer"]["searched"]) == ("En Kind en Gezin?", QUESTION)
     assert completion.choices[0].message.content == reply_text(corpus.ask(QUESTION))
     # The same question alone carries nothing over.
     assert ask(client, "En Kind en Gezin?").model_extra["cited_answer"]["searched"] == "En Kind en Gezin?"

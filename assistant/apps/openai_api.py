@@ -243,11 +243,11 @@ def create_openai_app(opened: Callable[[Request], Assistant], lock: threading.Lo
             raise OpenAIError(400, NO_JSON, code="invalid_json")
         from starlette.concurrency import run_in_threadpool
 
-        answer, choice, answer_id = await run_in_threadpool(ask, request, body)
+        answer, choice, question, answer_id = await run_in_threadpool(ask, request, body)
         made = int(time.time())
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         text = reply_text(answer)
-        extension = cited_answer(answer)
+        extension = {**cited_answer(answer), "question": question}  # as typed; `searched` as searched
         if answer_id is not None:
             extension["answer_id"] = answer_id  # what POST /api/feedback refers to, as with /api/ask
         if not body.get("stream"):
@@ -259,7 +259,7 @@ def create_openai_app(opened: Callable[[Request], Assistant], lock: threading.Lo
         return StreamingResponse(_events(completion_id, made, choice.model, text, extension),
                                  media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
-    def ask(request: Request, body: dict[str, Any]) -> tuple[Answer, Choice, int | None]:
+    def ask(request: Request, body: dict[str, Any]) -> tuple[Answer, Choice, str, int | None]:
         messages = read_messages(body)
         current = opened(request)
         current, choice = chosen(current, body.get("model"))
@@ -268,10 +268,10 @@ def create_openai_app(opened: Callable[[Request], Assistant], lock: threading.Lo
             question, searched = question_and_history(messages, current.index.agencies(), agencies)
             answer = current.ask(searched, agencies=agencies)
         if audit is None:
-            return answer, choice, None
+            return answer, choice, question, None
         user = str(getattr(getattr(request.state, "user", None), "name", ""))
-        return answer, choice, audit.record_ask(user, "openai", "ask", Asked.from_answer(searched, answer),
-                                                {"model": choice.model, "agencies": agencies})
+        return answer, choice, question, audit.record_ask(user, "openai", "ask", Asked.from_answer(searched, answer),
+                                                          {"model": choice.model, "agencies": agencies})
 
     return app
 
