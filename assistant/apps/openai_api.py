@@ -38,6 +38,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..answer.extractive import NOT_ANSWERED
@@ -241,8 +242,6 @@ def create_openai_app(opened: Callable[[Request], Assistant], lock: threading.Lo
             body = None
         if not isinstance(body, dict):
             raise OpenAIError(400, NO_JSON, code="invalid_json")
-        from starlette.concurrency import run_in_threadpool
-
         answer, choice, question, answer_id = await run_in_threadpool(ask, request, body)
         made = int(time.time())
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
