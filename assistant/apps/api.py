@@ -1,4 +1,5 @@
-"""The HTTP API beside the chat, for scripts: POST /api/ask, POST /api/similar, GET /api/health, POST /api/feedback.
+"""The HTTP API beside the chat, for scripts: POST /api/ask, POST /api/similar, GET /api/health, POST /api/feedback;
+and mounted at /v1 the OpenAI-compatible API of openai_api.py.
 
 The request and response models are pydantic, so /openapi.json describes exactly what is accepted and
 returned (and /docs shows it). Bad input is a 4xx with a message saying what to change, never a 500:
@@ -228,6 +229,10 @@ def create_app(assistant: Assistant | None, problem: str = "", lock: threading.L
         if user is None:  # the sign-in middleware lets no such request through; this is the second lock
             raise HTTPException(401, "Niet aangemeld.")
         return scopes.for_user(user)
+
+    from .openai_api import create_openai_app
+
+    app.mount("/v1", create_openai_app(opened, lock, audit, status_of))  # OpenAI-compatible: openai_api.py
 
     def user_name(http: Request) -> str:
         return str(getattr(getattr(http.state, "user", None), "name", ""))

@@ -159,7 +159,11 @@ class SignInMiddleware:
             await send({"type": "websocket.close", "code": 1008})
             return
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-        await JSONResponse({"detail": message}, status_code=status, headers=headers)(scope, receive, send)
+        body: dict[str, Any] = {"detail": message}
+        if str(scope.get("path", "")).startswith("/v1/"):  # the OpenAI-compatible API: OpenAI's error object
+            code = "invalid_api_key" if status == 401 else "rate_limit_exceeded"
+            body = {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}}
+        await JSONResponse(body, status_code=status, headers=headers)(scope, receive, send)
 
     async def _login(self, scope: Scope, receive: Callable[[], Awaitable[Any]]) -> Response:
         request = Request(scope, receive)

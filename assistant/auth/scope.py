@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Assistant
-from ..ingest.collection import collection_of
+from ..ingest.collection import PUBLIC_COLLECTION, collection_of
 from ..search.index import Index
 from ..types import Chunk, Document
 from .users import User, UsersFile
@@ -115,6 +115,8 @@ class CollectionView:
         if hidden:
             # A public chunk has no `collection` field; Chroma's $nin matches it (tests/test_auth_scope.py).
             own = {"collection": {"$nin": list(hidden)}}
+            if PUBLIC_COLLECTION not in self.collections:  # a view without the public chunks: $nin would keep them
+                own = {"collection": {"$in": sorted(self.collections)}}
             where = own if where is None else {"$and": [where, own]}
         return self.index.search_vectors(vector, k, where)
 
