@@ -192,9 +192,10 @@ def rank_documents(index: Index, question: str, k: int, filters: Filters | None 
     stems = question_stems(index, text)
     out: list[SimilarDocument] = []
     for doc_id, score in ranked:
-        chunk = best_chunk.get(doc_id) or index.first_chunk(doc_id)
-        if chunk is None:
+        found = best_chunk.get(doc_id) or index.first_chunk(doc_id)
+        if found is None:
             continue
+        chunk = found
         rank = len(out) + 1
         out.append(SimilarDocument(doc_id, chunk.title, score / top, Passage(chunk, score / top, rank), rank,
                                    highlight_spans(index, chunk.text, stems)))
@@ -225,7 +226,7 @@ def question_stems(index: Index, question: str) -> set[str]:
     """The stems of the question's own words (not the synonyms searched for) and of their compounds' parts of at
     least MIN_PART letters: "klanttevredenheid" gives "klant" and "tevreden", "loopbrug" neither "loop" nor "brug"
     (a part of four letters is too often a word of its own: "in de loop van", "daar")."""
-    stems = set()
+    stems: set[str] = set()
     for word in words(question):
         tokens = index.analyzer.tokens(word)
         stems.update(t for i, t in enumerate(tokens) if i == 0 or len(t) >= MIN_PART)

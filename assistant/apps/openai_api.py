@@ -41,7 +41,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..answer.extractive import NOT_ANSWERED
+from ..answer.prompts import NOT_ANSWERED
 from ..auth.audit import Asked, AuditLog
 from ..auth.scope import CollectionView, scoped
 from ..core import Assistant
