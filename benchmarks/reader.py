@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.answer import fit  # noqa: E402
+from assistant import fit  # noqa: E402
 from assistant.answer.model import Model  # noqa: E402
 from assistant.answer.reader import Reader  # noqa: E402
 from assistant.answer.units import answer_from, split_units  # noqa: E402

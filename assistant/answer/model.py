@@ -1,5 +1,5 @@
 """The reader's fitted model: the features it reads, a ranker over a question's candidates and a judge of the
-best one, with the threshold below which it declines. Fit by `python -m assistant.answer.fit`."""
+best one, with the threshold below which it declines. Fit by `python -m assistant.fit`."""
 from __future__ import annotations
 
 import json
@@ -71,6 +71,6 @@ class Model:
     def load(cls, path: Path = MODEL_FILE) -> Model:
         data = json.loads(path.read_text(encoding="utf-8"))
         if tuple(data["features"]) != FEATURES or tuple(data["judge_features"]) != JUDGE_FEATURES:
-            raise ValueError(f"{path} was fit on other features; run `python -m assistant.answer.fit --write`")
+            raise ValueError(f"{path} was fit on other features; run `python -m assistant.fit --write`")
         return cls(Linear.from_json(data["ranker"]), Linear.from_json(data["judge"]), float(data["threshold"]),
                    float(data["close"]))

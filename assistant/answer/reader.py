@@ -3,7 +3,7 @@
 Every sentence, bullet and table row of the retrieved passages is a candidate. Each gets a handful of
 features that carry over to any archive (how much of the question it covers, whether it holds the kind of
 answer asked for, the year and the names the question asks about, the passage's rank ...). A logistic
-model, fit with k-fold cross-validation by `python -m assistant.answer.fit` on a development set, turns them
+model, fit with k-fold cross-validation by `python -m assistant.fit` on a development set, turns them
 into the probability that the candidate answers. The best candidate answers when that probability reaches the
 fitted threshold; otherwise the reader declines and says why. Lists and comparisons across agencies keep one
 cited line per agency (`agencies.py`).

@@ -17,7 +17,7 @@ from ..errors import InputError
 from ..draft import NO_EARLIER_ANSWER, DraftSection
 from ..similar import Similar
 from ..types import Passage
-from .export import _add_bookmark, _add_internal_link, _xml_safe, escape_markdown
+from .export import add_bookmark, add_internal_link, xml_safe, escape_markdown
 
 TITLE = "Ontwerp van antwoord"
 
@@ -62,18 +62,18 @@ def draft_docx(found: Similar, title: str = TITLE) -> bytes:
     """The draft as a Word document: headings "Vraag", one per point ("Punt 1", ...) and "Bronnen"."""
     doc = DocxDocument()
     doc.styles["Normal"].font.size = Pt(10.5)
-    doc.add_heading(_xml_safe(title), level=0)
+    doc.add_heading(xml_safe(title), level=0)
     doc.add_heading("Vraag", level=1)
     for block in found.question.strip().split("\n\n"):
         if block.strip():
-            doc.add_paragraph(_xml_safe(" ".join(block.split())), style="Quote")
+            doc.add_paragraph(xml_safe(" ".join(block.split())), style="Quote")
     for section in found.sections:
         doc.add_heading(section_title(section), level=1)
         if section.point:
-            doc.add_paragraph().add_run(_xml_safe(" ".join(section.question.split()))).italic = True
+            doc.add_paragraph().add_run(xml_safe(" ".join(section.question.split()))).italic = True
         for line in section.lines:
-            paragraph = doc.add_paragraph(_xml_safe(line.text) + " ")
-            _add_internal_link(paragraph, f"[{line.n}]", f"bron_{line.n}")
+            paragraph = doc.add_paragraph(xml_safe(line.text) + " ")
+            add_internal_link(paragraph, f"[{line.n}]", f"bron_{line.n}")
         if not section.lines:
             doc.add_paragraph(NO_EARLIER_ANSWER)
     doc.add_heading("Bronnen", level=1)
@@ -81,8 +81,8 @@ def draft_docx(found: Similar, title: str = TITLE) -> bytes:
         doc.add_paragraph("Geen: geen enkel punt citeert een eerder antwoord.")
     for passage in found.sources:
         paragraph = doc.add_paragraph()
-        _add_bookmark(paragraph, f"bron_{passage.rank}", passage.rank, f"[{passage.rank}] {source_line(passage)}")
-        doc.add_paragraph(_xml_safe(" ".join(passage.chunk.text.split())), style="Quote")
+        add_bookmark(paragraph, f"bron_{passage.rank}", passage.rank, f"[{passage.rank}] {source_line(passage)}")
+        doc.add_paragraph(xml_safe(" ".join(passage.chunk.text.split())), style="Quote")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

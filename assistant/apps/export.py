@@ -157,17 +157,17 @@ def to_docx(turns: Sequence[Turn], first_number: int = 1, exported_at: datetime 
     sources = number_sources(turns)
     doc = DocxDocument()
     doc.styles["Normal"].font.size = Pt(10.5)
-    doc.add_heading(_xml_safe(title), level=0)
+    doc.add_heading(xml_safe(title), level=0)
     if exported_at is not None:
         doc.add_paragraph(f"Geëxporteerd op {exported_at:%d-%m-%Y %H:%M}.")
     for i, (turn, mapping) in enumerate(zip(turns, sources.numbers)):
         answer = turn.answer
         doc.add_heading(f"Vraag {first_number + i}", level=1)
-        doc.add_paragraph(_xml_safe(turn.question), style="Quote")
+        doc.add_paragraph(xml_safe(turn.question), style="Quote")
         if turn.searched.strip() != turn.question.strip():
             p = doc.add_paragraph()
             p.add_run("Gezocht naar: ").italic = True
-            p.add_run(_xml_safe(turn.searched))
+            p.add_run(xml_safe(turn.searched))
         doc.add_paragraph().add_run("Antwoord").bold = True
         if answer.comparison:
             table = doc.add_table(rows=1, cols=4)
@@ -176,7 +176,7 @@ def to_docx(turns: Sequence[Turn], first_number: int = 1, exported_at: datetime 
                 cell.paragraphs[0].add_run(head).bold = True
             for row in answer.comparison:
                 cells = table.add_row().cells
-                cells[0].paragraphs[0].add_run(_xml_safe(_agency_label(row)))
+                cells[0].paragraphs[0].add_run(xml_safe(_agency_label(row)))
                 _add_cited_text(cells[1].paragraphs[0], str(row.get("method", "")), mapping)
                 _add_cited_text(cells[2].paragraphs[0], str(row.get("key_figure") or "—"), mapping)
                 _add_cited_text(cells[3].paragraphs[0], format_citations(row.get("citations", ()), " "),
@@ -185,37 +185,37 @@ def to_docx(turns: Sequence[Turn], first_number: int = 1, exported_at: datetime 
             for line in answer.text.split("\n"):
                 _add_cited_text(doc.add_paragraph(), line, mapping)
         for notice in answer.notices:
-            doc.add_paragraph().add_run(_xml_safe(notice)).italic = True
+            doc.add_paragraph().add_run(xml_safe(notice)).italic = True
     doc.add_heading("Bronnen", level=1)
     if not sources.passages:
         doc.add_paragraph("Geen enkel antwoord citeert een passage.")
     for number, passage in enumerate(sources.passages, 1):
         agency, where, document = _source_fields(passage)
         heading = doc.add_heading(level=2)
-        _add_bookmark(heading, f"bron_{number}", number, f"[{number}] {passage.chunk.title or passage.chunk.doc_id}")
+        add_bookmark(heading, f"bron_{number}", number, f"[{number}] {passage.chunk.title or passage.chunk.doc_id}")
         for label, value in (("Agentschap", agency), ("Plaats", where), ("Document", document)):
             p = doc.add_paragraph()
             p.add_run(f"{label}: ").bold = True
-            p.add_run(_xml_safe(value))
-        doc.add_paragraph(_xml_safe(passage.chunk.text), style="Quote")
+            p.add_run(xml_safe(value))
+        doc.add_paragraph(xml_safe(passage.chunk.text), style="Quote")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
 
 
-def _xml_safe(text: str) -> str:
+def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
 def _add_cited_text(paragraph: Paragraph, text: str, mapping: dict[int, int]) -> None:
     for segment, number in _segments(text, mapping):
         if number is None:
-            paragraph.add_run(_xml_safe(segment))
+            paragraph.add_run(xml_safe(segment))
         else:
-            _add_internal_link(paragraph, segment, f"bron_{number}")
+            add_internal_link(paragraph, segment, f"bron_{number}")
 
 
-def _add_internal_link(paragraph: Paragraph, text: str, anchor: str) -> None:
+def add_internal_link(paragraph: Paragraph, text: str, anchor: str) -> None:
     """A hyperlink to a bookmark in the same document (python-docx has no API for it)."""
     link = OxmlElement("w:hyperlink")
     link.set(qn("w:anchor"), anchor)
@@ -235,12 +235,12 @@ def _add_internal_link(paragraph: Paragraph, text: str, anchor: str) -> None:
     paragraph._p.append(link)
 
 
-def _add_bookmark(paragraph: Paragraph, name: str, bookmark_id: int, text: str) -> None:
+def add_bookmark(paragraph: Paragraph, name: str, bookmark_id: int, text: str) -> None:
     start = OxmlElement("w:bookmarkStart")
     start.set(qn("w:id"), str(bookmark_id))
     start.set(qn("w:name"), name)
     paragraph._p.append(start)
-    paragraph.add_run(_xml_safe(text)).font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
+    paragraph.add_run(xml_safe(text)).font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
     end = OxmlElement("w:bookmarkEnd")
     end.set(qn("w:id"), str(bookmark_id))
     paragraph._p.append(end)

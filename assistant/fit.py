@@ -1,6 +1,6 @@
 """Fit the reader's weights and its abstention threshold on a development set, with k-fold cross-validation.
 
-    python -m assistant.answer.fit --set QUESTIONS.jsonl INDEX_DIR [--set ...] [--folds 5] [--write]
+    python -m assistant.fit --set QUESTIONS.jsonl INDEX_DIR [--set ...] [--folds 5] [--write]
 
 A question set is JSON Lines as in ../shared/eval (question, answerable, answer_must, evidence); INDEX_DIR is
 the index its documents were ingested into ("-" for the default index). Every sentence of the passages the
@@ -24,14 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Assistant
-from ..settings import Settings
-from ..types import Answer, Passage
-from .question import Intent
-from .features import Candidate
-from .citations import strip_citations
-from .model import FEATURES, JUDGE_FEATURES, MODEL_FILE, Linear, Model
-from .reader import MAX_ANSWER_CHARS, Reader
+from .core import Assistant
+from .settings import Settings
+from .types import Answer, Passage
+from .answer.question import Intent
+from .answer.features import Candidate
+from .answer.citations import strip_citations
+from .answer.model import FEATURES, JUDGE_FEATURES, MODEL_FILE, Linear, Model
+from .answer.reader import MAX_ANSWER_CHARS, Reader
 
 THRESHOLDS = np.round(np.arange(0.02, 0.97, 0.02), 2)
 CLOSE = (0.5, 1.01)  # 1.01: never a second candidate (0.7 was tried: 0.5 did as well or better in every fold)
@@ -298,7 +298,7 @@ def curve(reader: Reader, examples: list[Example], k: int, seed: int, close: flo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assistant.answer.fit", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m assistant.fit", description=__doc__.split("\n")[0])
     parser.add_argument("--set", nargs=2, action="append", metavar=("QUESTIONS", "INDEX"), required=True,
                         help="a question set and the index its documents are in ('-': the default index)")
     parser.add_argument("--check", nargs=2, action="append", metavar=("QUESTIONS", "INDEX"), default=[],
