@@ -161,7 +161,8 @@ def test_the_api_gives_another_group_no_trace_and_the_owner_all(served: Server, 
         similar = httpx.post(served.url + "/api/similar", json={"question": question, "k": 20}, headers=bert).json()
         # The draft's lines repeat the question's points; what they quote and cite is from the documents.
         shown = json.dumps([similar["documents"], similar["draft"]["sources"],
-                            [line["text"] for line in similar["draft"]["lines"]]], ensure_ascii=False)
+                            [line["text"] for section in similar["draft"]["sections"] for line in section["lines"]]],
+                           ensure_ascii=False)
         assert [trace for trace in (*TRACES, SECRET_WORD) if trace in shown] == []
     hidden = httpx.post(served.url + "/api/ask", json={"question": "x", "filters": {"documents": [SECRET_ID]}},
                         headers=bert)
