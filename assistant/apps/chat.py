@@ -31,6 +31,7 @@ from ..errors import AssistantError, IndexMismatchError, IndexMissingError, Mode
 from ..ingest.collection import PUBLIC_COLLECTION
 from ..ingest.pipeline import FileResult
 from ..settings import Settings
+from ..types import agency_label
 from .conversation import Turn, resolve_followup
 from .export import write_exports
 from .render import (
@@ -170,7 +171,8 @@ class Chat:
         self.export_dir = export_dir or Path(tempfile.mkdtemp(prefix="assistant-export-"))
         # One question at a time through the index: the stemmer and Chroma client are shared, and PyStemmer
         # objects are not safe to use from two threads at once. An answer takes ~0.1 s; streaming is outside.
-        self._lock = threading.Lock()
+        # The API and the similar tab take the same lock, so their questions queue with the chat's.
+        self.lock = threading.Lock()
         # Per browser tab, the number of turns its newest question will make. An export event that finishes
         # after the tab asked again is stale: it must not switch the buttons back on with the older files.
         self._expected_turns: dict[str, int] = {}
@@ -179,12 +181,11 @@ class Chat:
     # -- choices for the filters --------------------------------------------------------------------
 
     def agency_choices(self, request: gr.Request | None = None) -> list[tuple[str, str]]:
-        assistant = self._for(request)
+        assistant = self.for_request(request)
         if assistant is None:
             return []
         known = assistant.index.agencies()
-        return [(f"{full} ({short})" if short and short != full else full, full)
-                for full, short in sorted(known.items())]
+        return [(agency_label(full, short), full) for full, short in sorted(known.items())]
 
     def example_questions(self) -> list[str]:
         """The empty chat's examples, from the open index's subject lines (none without an index). On a signed-in
@@ -200,7 +201,7 @@ class Chat:
 
     def document_choices(self, agencies: Sequence[str] = (), request: gr.Request | None = None
                          ) -> list[tuple[str, str]]:
-        assistant = self._for(request)
+        assistant = self.for_request(request)
         if assistant is None:
             return []
         titles: dict[str, str] = {}
@@ -221,7 +222,7 @@ class Chat:
         message = message or ""
         session = session or Session()
         messages = [*session.messages, {"role": "user", "content": render_question(message)}]
-        assistant = self._for(request)
+        assistant = self.for_request(request)
         if assistant is None:
             yield self._failed(session, messages, self.problem or NOT_SIGNED_IN)
             return
@@ -235,7 +236,7 @@ class Chat:
         self._expect(request, len(session.turns) + 1)
         yield pending, "", replace(session, messages=tuple(pending)), gr.skip(), *_downloads_off()
         try:
-            with self._lock:
+            with self.lock:
                 answer = assistant.ask(searched, agencies=agencies or (), doc_ids=doc_ids or ())
         except AssistantError as exc:
             self._expect(request, len(session.turns))
@@ -253,7 +254,7 @@ class Chat:
                 time.sleep(STREAM_DELAY)
         turns = (*session.turns, Turn(message, answer))
         final = [*messages, {"role": "assistant", "content": render_answer(answer, turn_index, message)}]
-        panel = render_sources(answer, turn_index, self._documents(request))
+        panel = render_sources(answer, turn_index, self.documents(request))
         yield final, "", Session(turns, tuple(final), (*session.answer_at, len(final) - 1)), panel, *_unchanged()
 
     def upload(self, files: Sequence[str] | None, agencies: Sequence[str] | None,
@@ -262,13 +263,13 @@ class Chat:
         """Files dropped on the page go through the same ingest as the command line: a line a file as it
         is done (its documents, or why it could not be read), then a summary; searchable right after. On a
         signed-in server they go into `collection`, which must be one of the user's groups."""
-        assistant = self._for(request)
+        assistant = self.for_request(request)
         if assistant is None:
             yield f'<p class="upload-error">{html.escape(self.problem or NOT_SIGNED_IN)}</p>', gr.update(), gr.update()
             return
         target = PUBLIC_COLLECTION
         if self.scopes is not None:
-            groups = self._groups(request)
+            groups = self.groups(request)
             if not groups:
                 yield ('<p class="upload-error">U hoort bij geen groep, dus bij geen collectie om in toe te voegen.'
                        '</p>', gr.update(), gr.update())
@@ -290,7 +291,7 @@ class Chat:
 
         def run() -> None:
             try:
-                with self._lock:
+                with self.lock:
                     outcome["result"] = assistant.ingest(paths, on_file=file_done, collection=target)
             except AssistantError as exc:
                 outcome["error"] = explain(exc)
@@ -320,7 +321,7 @@ class Chat:
         turn, n = found
         if not 0 <= turn < len(session.turns):
             return gr.skip()  # type: ignore[no-any-return]
-        return render_sources(session.turns[turn].answer, turn, self._documents(request), selected=n)
+        return render_sources(session.turns[turn].answer, turn, self.documents(request), selected=n)
 
     def ask_example(self, session: Session, agencies: Sequence[str] | None, doc_ids: Sequence[str] | None,
                     event: gr.SelectData, request: gr.Request | None = None) -> Iterator[tuple[Any, ...]]:
@@ -372,7 +373,7 @@ class Chat:
 
     def load_choices(self, request: gr.Request | None = None) -> tuple[Any, Any, Any, str]:
         """On a signed-in server, what the page shows its user: their agencies, documents and collections."""
-        groups = self._groups(request)
+        groups = self.groups(request)
         return (gr.update(choices=self.agency_choices(request), value=[]),
                 gr.update(choices=self.document_choices((), request), value=[]),
                 gr.update(choices=groups, value=groups[0] if groups else None),
@@ -394,7 +395,7 @@ class Chat:
         self.audit.set_comment(int(feedback_id), _user_name(request), text)
         return gr.update(visible=False, value="")
 
-    def _for(self, request: gr.Request | None) -> Assistant | None:
+    def for_request(self, request: gr.Request | None) -> Assistant | None:
         """The assistant as this request's user sees it: all of it on an open server, their collections on a
         signed-in one, None for nobody signed in."""
         if self.scopes is None or self.assistant is None:
@@ -402,12 +403,13 @@ class Chat:
         user = self.scopes.user(getattr(request, "username", None))
         return self.scopes.for_user(user) if user is not None else None
 
-    def _groups(self, request: gr.Request | None) -> list[str]:
+    def groups(self, request: gr.Request | None) -> list[str]:
         user = self.scopes.user(getattr(request, "username", None)) if self.scopes is not None else None
         return list(user.groups) if user is not None else []
 
-    def _documents(self, request: gr.Request | None) -> Any:
-        assistant = self._for(request)
+    def documents(self, request: gr.Request | None) -> Any:
+        """The document lookup (doc_id -> Document or None) of this request's user."""
+        assistant = self.for_request(request)
         return assistant.index.document if assistant is not None else (lambda doc_id: None)
 
     def _failed(self, session: Session, messages: list[dict[str, str]], problem: str) -> tuple[Any, ...]:
@@ -488,8 +490,8 @@ class Chat:
                 from .similar_tab import build_similar_tab  # the "Eerder gevraagd?" tab beside the chat's
 
                 similar_minister, similar_agencies = build_similar_tab(
-                    self.assistant, self._lock, self.problem,
-                    for_request=self._for if self.scopes is not None else None, audit=self.audit)
+                    self.assistant, self.lock, self.problem,
+                    for_request=self.for_request if self.scopes is not None else None, audit=self.audit)
             downloads = [latest_md, latest_docx, all_md, all_docx]
             outputs = [chatbot, question, session, sources, *downloads]
             filters = [agencies, documents]
@@ -546,7 +548,7 @@ def web_app(chat: Chat, access: Access | None = None) -> Any:
     from .api import create_app
 
     # The chat's lock: the API's questions queue for the index with the chat's.
-    app = create_app(chat.assistant, chat.problem, chat._lock, scopes=chat.scopes, audit=chat.audit)
+    app = create_app(chat.assistant, chat.problem, chat.lock, scopes=chat.scopes, audit=chat.audit)
     blocks = chat.build()
     blocks.queue(default_concurrency_limit=32, max_size=256)  # as `launch` does
     # Gradio asks `access` who the request is (gr.Request.username); the middleware has already refused strangers.
