@@ -147,8 +147,8 @@ def test_the_chat_lists_and_viewer_follow_the_user(chat: Chat) -> None:
     assert SECRET_AGENCY in {full for _, full in chat.agency_choices(an)}  # type: ignore[arg-type]
     assert SECRET_ID not in {d for _, d in chat.document_choices((), bert)}  # type: ignore[arg-type]
     assert SECRET_ID in {d for _, d in chat.document_choices((), an)}  # type: ignore[arg-type]
-    assert chat._documents(bert)(SECRET_ID) is None  # type: ignore[arg-type]
-    assert chat._documents(an)(SECRET_ID).id == SECRET_ID  # type: ignore[arg-type]
+    assert chat.documents(bert)(SECRET_ID) is None  # type: ignore[arg-type]
+    assert chat.documents(an)(SECRET_ID).id == SECRET_ID  # type: ignore[arg-type]
     # Nobody signed in (a request the middleware would have refused): nothing.
     assert chat.agency_choices(request("niemand")) == []  # type: ignore[arg-type]
 
