@@ -13,6 +13,7 @@ from dataclasses import replace
 from ..search.text import Analyzer, fold, words
 from ..types import Answer, Passage
 from .question import Intent, analyze_question, name_is_mentioned
+from .facts import LIGHT_VERBS
 from .units import Unit, abstain, answer_from, render_units, split_units
 
 # Share of the question's weight (idf of its stems) a sentence must cover to count as an answer; in a
@@ -36,9 +37,6 @@ _GENERIC_FOR_LISTS = ("agentschap", "agentschappen", "departement", "departement
 # Verbs that say little of what a question is about ("Which agencies use web surveys?"): however rare in the
 # documents, they weigh half an average idea, so a sentence that only shares the verb and a broader word
 # ("gebruikt ... enquêtes") does not pass for one about the subject.
-_LIGHT_VERBS = ("gebruiken", "gebruikt", "gebruik", "hanteren", "hanteert", "toepassen", "past", "inzetten",
-                "zet", "doen", "doet", "maken", "maakt", "hebben", "heeft", "use", "uses", "using", "used",
-                "apply", "applies", "employ", "employs", "do", "does", "make", "makes", "have", "has")
 _ANAPHOR = re.compile(r"^(deze|dit|die|dat|daarbij|hierbij|daarnaast|bovendien|ook|zo|er)\b", re.I)
 
 
@@ -81,7 +79,7 @@ class AgencyAnswerer:
         if intent.kind in ("compare", "list"):
             generic = set(self.analyzer.tokens(" ".join(_GENERIC_FOR_LISTS)))
             concepts = [c for c in concepts if not c.own <= generic]
-        light_stems = set(self.analyzer.tokens(" ".join(_LIGHT_VERBS)))
+        light_stems = set(self.analyzer.tokens(" ".join(LIGHT_VERBS)))
         weights: dict[frozenset[str], float] = {}
         light: set[frozenset[str]] = set()
         for concept in concepts:

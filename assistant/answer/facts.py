@@ -16,6 +16,9 @@ from .question import Intent, name_is_mentioned
 # "12 interne “Heerlijk Helder” leerinitiatieven": the counted word may follow its number by four words.
 COUNT_WINDOW = 4
 
+LIGHT_VERBS = ("gebruiken", "gebruikt", "gebruik", "hanteren", "hanteert", "toepassen", "past", "inzetten",
+                "zet", "doen", "doet", "maken", "maakt", "hebben", "heeft", "use", "uses", "using", "used",
+                "apply", "applies", "employ", "employs", "do", "does", "make", "makes", "have", "has")
 YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
 _MONTHS = month_pattern((*DUTCH_MONTHS, *ENGLISH_MONTHS))
 MONTH = re.compile(rf"\b({_MONTHS})\b", re.I)

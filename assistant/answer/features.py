@@ -13,6 +13,7 @@ from .facts import (
     ELSEWHERE,
     FACT_KINDS,
     FIGURE,
+    LIGHT_VERBS,
     NO_DATA,
     NOT_COUNTS,
     YEAR,
@@ -64,13 +65,19 @@ class Featurizer:
     # -- what is asked ---------------------------------------------------------------------------
 
     def asked(self, question: str, intent: Intent) -> Asked:
+        # An idea the index never mentions, or a light verb ("gebruikt", "heeft"), weighs half an average idea:
+        # rare as "gebruikt" may be in an index, a sentence sharing it is not about the question's subject.
+        light_stems = set(self.analyzer.tokens(" ".join(LIGHT_VERBS)))
         weights: dict[frozenset[str], float] = {}
+        light: set[frozenset[str]] = set()
         for concept in self.analyzer.concepts(question):
             known = [t for t in concept.own if self.df(t)] or [t for t in concept.stems if self.df(t)]
             weights[concept.stems] = min(self.idf(t) for t in known) if known else -1.0
-        seen = [w for w in weights.values() if w >= 0]
+            if concept.own and concept.own <= light_stems:
+                light.add(concept.stems)
+        seen = [w for c, w in weights.items() if w >= 0 and c not in light]
         half = 0.5 * (sum(seen) / len(seen)) if seen else 1.0
-        weights = {c: (half if w < 0 else w) for c, w in weights.items()}
+        weights = {c: (half if w < 0 or (c in light and seen) else w) for c, w in weights.items()}
         head = head_noun(intent.counted)
         counted = frozenset(s for c in self.analyzer.concepts(head) for s in c.stems)
         return Asked(answer_kind(question, intent), weights, frozenset(YEAR.findall(question)),
