@@ -13,7 +13,7 @@ from dataclasses import replace
 from ..search.text import Analyzer, fold, words
 from ..types import Answer, Passage
 from .question import Intent, analyze_question, name_is_mentioned
-from .facts import LIGHT_VERBS
+from .features import weigh
 from .units import Unit, abstain, answer_from, render_units, split_units
 
 # Share of the question's weight (idf of its stems) a sentence must cover to count as an answer; in a
@@ -79,18 +79,7 @@ class AgencyAnswerer:
         if intent.kind in ("compare", "list"):
             generic = set(self.analyzer.tokens(" ".join(_GENERIC_FOR_LISTS)))
             concepts = [c for c in concepts if not c.own <= generic]
-        light_stems = set(self.analyzer.tokens(" ".join(LIGHT_VERBS)))
-        weights: dict[frozenset[str], float] = {}
-        light: set[frozenset[str]] = set()
-        for concept in concepts:
-            # The word's own rarity decides its weight; a synonym only widens what counts as a match.
-            known = [t for t in concept.own if self.df(t)] or [t for t in concept.stems if self.df(t)]
-            weights[concept.stems] = min(self.idf(t) for t in known) if known else -1.0
-            if concept.own and concept.own <= light_stems:
-                light.add(concept.stems)
-        seen = [w for c, w in weights.items() if w >= 0 and c not in light]
-        half = 0.5 * (sum(seen) / len(seen)) if seen else 1.0
-        return {c: (half if w < 0 or (c in light and seen) else w) for c, w in weights.items()}
+        return weigh(concepts, self.analyzer, self.idf, self.df)
 
     def _score(self, unit: Unit, weights: dict[frozenset[str], float], intent: Intent, question: str,
                neighbours: tuple[Unit | None, Unit | None] = (None, None)) -> float:

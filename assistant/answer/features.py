@@ -5,7 +5,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..search.text import Analyzer, words
+from ..search.text import Analyzer, Concept, words
 from ..types import Passage
 from .units import Unit, split_units
 from .facts import (
@@ -54,6 +54,25 @@ class Candidate:
     probability: float = 0.0  # its share of the softmax over the question's candidates
 
 
+def weigh(concepts: Sequence[Concept], analyzer: Analyzer, idf: Callable[[str], float],
+          df: Callable[[str], int]) -> dict[frozenset[str], float]:
+    """Each idea of a question with its weight: the idf of its own word's rarest stem in the index (a synonym
+    only widens what counts as a match). An idea the index never mentions, or a light verb ("gebruikt",
+    "heeft"), weighs half an average idea: rare as "gebruikt" may be in an index, a sentence sharing it is not
+    about the question's subject."""
+    light_stems = set(analyzer.tokens(" ".join(LIGHT_VERBS)))
+    weights: dict[frozenset[str], float] = {}
+    light: set[frozenset[str]] = set()
+    for concept in concepts:
+        known = [t for t in concept.own if df(t)] or [t for t in concept.stems if df(t)]
+        weights[concept.stems] = min(idf(t) for t in known) if known else -1.0
+        if concept.own and concept.own <= light_stems:
+            light.add(concept.stems)
+    seen = [w for c, w in weights.items() if w >= 0 and c not in light]
+    half = 0.5 * (sum(seen) / len(seen)) if seen else 1.0
+    return {c: (half if w < 0 or (c in light and seen) else w) for c, w in weights.items()}
+
+
 class Featurizer:
     """Turns a question and its passages into candidates with features; needs the analyzer and idf of the index."""
 
@@ -65,19 +84,7 @@ class Featurizer:
     # -- what is asked ---------------------------------------------------------------------------
 
     def asked(self, question: str, intent: Intent) -> Asked:
-        # An idea the index never mentions, or a light verb ("gebruikt", "heeft"), weighs half an average idea:
-        # rare as "gebruikt" may be in an index, a sentence sharing it is not about the question's subject.
-        light_stems = set(self.analyzer.tokens(" ".join(LIGHT_VERBS)))
-        weights: dict[frozenset[str], float] = {}
-        light: set[frozenset[str]] = set()
-        for concept in self.analyzer.concepts(question):
-            known = [t for t in concept.own if self.df(t)] or [t for t in concept.stems if self.df(t)]
-            weights[concept.stems] = min(self.idf(t) for t in known) if known else -1.0
-            if concept.own and concept.own <= light_stems:
-                light.add(concept.stems)
-        seen = [w for c, w in weights.items() if w >= 0 and c not in light]
-        half = 0.5 * (sum(seen) / len(seen)) if seen else 1.0
-        weights = {c: (half if w < 0 or (c in light and seen) else w) for c, w in weights.items()}
+        weights = weigh(self.analyzer.concepts(question), self.analyzer, self.idf, self.df)
         head = head_noun(intent.counted)
         counted = frozenset(s for c in self.analyzer.concepts(head) for s in c.stems)
         return Asked(answer_kind(question, intent), weights, frozenset(YEAR.findall(question)),
