@@ -2,15 +2,13 @@
 nowhere else, beside the public corpus; and a signed-in server on a free loopback port."""
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
-from support import CORPUS, free_port
+from support import CORPUS, serving
 
 from assistant.apps.chat import Chat, web_app
 from assistant.auth.access import Access
@@ -94,23 +92,13 @@ class Server:
 @contextmanager
 def signed_in_server(assistant: Assistant, folder: Path, throttle: Throttle | None = None) -> Iterator[Server]:
     """The chat and the API with sign-in, in a uvicorn thread on a free loopback port."""
-    import uvicorn
 
     users = UsersFile(folder / "users.json") if (folder / "users.json").exists() else write_users(folder / "users.json")
     access = Access(users, throttle or Throttle())
     audit = AuditLog(folder / "audit.sqlite3")
     chat = Chat(assistant, export_dir=folder / "exports", scopes=Scopes(assistant, users), audit=audit)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(web_app(chat, access), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(400):
-        if server.started:
-            break
-        time.sleep(0.05)
     try:
-        yield Server(f"http://127.0.0.1:{port}", chat, access, audit, users)
+        with serving(web_app(chat, access)) as base:
+            yield Server(base, chat, access, audit, users)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         audit.close()

@@ -12,7 +12,10 @@ import math
 import re
 import socket
 from collections import Counter
-from collections.abc import Callable, Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -91,6 +94,26 @@ DESK_RECORDS = [
     {"id": "r4", "text": "De spoorwegpolitie telde in 2016 in totaal 312 incidenten in de stations.",
      "department": "Minister van Binnenlandse Zaken", "date": "2017-02-01", "author": "Claes"},
 ]
+
+
+@contextmanager
+def serving(app: object, wait: float = 20.0) -> Iterator[str]:
+    """Run an ASGI app with uvicorn on a free loopback port in a thread; yields its base URL, stops it after."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(int(wait / 0.05)):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def write_records(path: Path, records: Iterable[dict[str, object]]) -> Path:

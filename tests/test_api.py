@@ -4,7 +4,6 @@ declared). Real Chroma and BM25 over the shipped corpus, the hash embedder."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,12 +15,12 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
-from support import free_port
 
 from assistant.apps.api import create_app
 from assistant.apps.chat import Chat, open_chat, web_app
 from assistant.core import Assistant
 from assistant.settings import Settings
+from support import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -222,24 +221,10 @@ def test_no_input_makes_the_api_fail_or_break_its_schema(api_schema: schemathesi
 
 
 def test_serve_puts_the_api_beside_the_chat(corpus: Assistant) -> None:
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(web_app(Chat(corpus)), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port}"
+    with serving(web_app(Chat(corpus)), wait=10.0) as base:
         assert httpx.get(f"{base}/api/health").json()["chunks"] == len(corpus.index)
         answer = httpx.post(f"{base}/api/ask", json={"question": QUESTION}, timeout=30).json()
         assert answer["answer"] == corpus.ask(QUESTION).text
         page = httpx.get(f"{base}/")
         assert page.status_code == 200 and "gradio" in page.text
         assert httpx.get(f"{base}/gradio_api/info").status_code == 200
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

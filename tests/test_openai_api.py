@@ -4,8 +4,6 @@ Real Chroma and BM25, the hash embedder."""
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +11,7 @@ import httpx
 import openai
 import pytest
 from auth_support import BERT_ID, SECRET_AGENCY, SECRET_ID, SECRET_WORD, Server, build_index, signed_in_server
-from support import CORPUS, HashEmbedder, free_port, open_assistant
+from support import CORPUS, HashEmbedder, open_assistant, serving
 
 from assistant.apps.api import create_app
 from assistant.apps.chat import Chat, web_app
@@ -109,21 +107,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 
 @pytest.fixture(scope="module")
 def base_url(corpus: Assistant) -> Iterator[str]:
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(web_app(Chat(corpus)), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(400):
-        if server.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(web_app(Chat(corpus))) as base:
+        yield f"{base}/v1"
 
 
 @pytest.fixture(scope="module")
