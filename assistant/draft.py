@@ -37,8 +37,10 @@ CHUNKS_PER_DOCUMENT = 2
 # would almost never say that no earlier answer addresses a point. The reader's judge in its place did no better
 # (threshold 0.2: 74.3% covered, 31.9% right).
 MIN_COVERAGE = 0.25
-# A point takes its best sentence, and a second from another document when the ranker gives it at least the
-# reader's `close` share of the best's probability.
+# A point takes its best sentence, and a second from another document when the ranker gives it at least this share
+# of the best's probability: the reader's `close` when it joined only a second passage's sentence. (The reader now
+# joins the next sentences of an answer spread over several at a lower share; a draft line is one earlier answer's.)
+SECOND_LINE_SHARE = 0.5
 MAX_LINES_PER_POINT = 2
 MAX_SUBJECT_CHARS = 200
 # An earlier answer numbered as the question is answers point k under item k (NumberedAnswer). On dekamer 2017 Q1
@@ -205,7 +207,7 @@ def draft_sections(index: Index, question: str, documents: Sequence[SimilarDocum
             text, chunk = _sentence(unit), unit.passage.chunk
             if (chunk.id, text) in used or chunk.doc_id in answered:
                 continue
-            if lines and candidate.probability < reader.model.close * ranked[0].probability:
+            if lines and candidate.probability < SECOND_LINE_SHARE * ranked[0].probability:
                 break
             used.add((chunk.id, text))
             answered.add(chunk.doc_id)

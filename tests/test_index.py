@@ -268,6 +268,22 @@ def test_vector_search_finds_a_chunk_by_its_own_text_first(build_assistant, fake
 
 
 
+def test_the_vector_search_keeps_search_ef_in_view_also_in_an_index_built_before(build_assistant, fake_embedder,
+                                                                                tmp_path: Path) -> None:
+    """Chroma's default ef_search (100) gave another top 40 from one process to the next; an index built with
+    it gets SEARCH_EF when it is opened, and the setting stays."""
+    from assistant.search.chroma import CHUNKS, open_client
+    from assistant.search.store import SEARCH_EF
+
+    build_assistant([DATA])
+    client = open_client(tmp_path / "index", create=False)
+    client.get_collection(CHUNKS).modify(configuration={"hnsw": {"ef_search": 100}})
+    assert client.get_collection(CHUNKS).configuration["hnsw"]["ef_search"] == 100
+    again = Assistant.open(Settings(index_dir=tmp_path / "index", default_index=False), embedder=fake_embedder)
+    assert again.index.store.chunk_collection.configuration["hnsw"]["ef_search"] == SEARCH_EF
+    assert client.get_collection(CHUNKS).configuration["hnsw"]["ef_search"] == SEARCH_EF
+
+
 def test_the_whole_document_bm25_holds_each_title_once_and_every_chunks_text(build_assistant) -> None:
     """Built from the chunks' tokens at refresh, it equals BM25 over each document tokenised anew: its title,
     then the text of every chunk."""

@@ -56,6 +56,10 @@ dat de VDAB 12 miljoen euro verspilde en dat alle cursisten ontevreden waren. </
 """
 GEZINNEN = "Hoeveel gezinnen bevraagt Kind en Gezin?"
 WERKZOEKENDEN = "Hoeveel werkzoekenden volgden een opleiding bij de VDAB?"
+# The reader's answer: the sentence with the count of families, and the next one, which counts them too and scores
+# close enough to join.
+EXTRACTIVE = ("Kind en Gezin bevraagt elk jaar 1.250 gezinnen met een online enquête. In 2023 was 87% van de gezinnen "
+              "tevreden over de dienstverlening [1].")
 GOOD = "Kind en Gezin bevraagt elk jaar 1.250 gezinnen met een online enquête [{n}]. In 2023 was 87% tevreden [{n}]."
 
 
@@ -131,7 +135,7 @@ def test_a_citation_of_a_passage_that_does_not_exist_is_dropped(ask, server) -> 
     assert len(server.prompts[0].passages) == 5
     # Nothing supported remains: the extractive answer, which says why.
     assert answer.answered is True
-    assert answer.text == "Kind en Gezin bevraagt elk jaar 1.250 gezinnen met een online enquête [1]."
+    assert answer.text == EXTRACTIVE
     assert answer.notices == (prompts.FALLBACK_UNSUPPORTED.format(reasons=prompts.REASONS["out_of_range"]),)
     assert [c.passage.chunk.doc_id for c in answer.citations] == ["kg-meting"]
 
@@ -147,7 +151,7 @@ def test_an_out_of_range_citation_beside_a_good_one_is_taken_out(ask, server) ->
 def test_an_answer_citing_nothing_gives_the_extractive_answer(ask, server) -> None:
     server.script(Reply("Kind en Gezin bevraagt elk jaar 1.250 gezinnen met een online enquête."))
     answer = ask(GEZINNEN)
-    assert answer.text == "Kind en Gezin bevraagt elk jaar 1.250 gezinnen met een online enquête [1]."
+    assert answer.text == EXTRACTIVE
     assert answer.notices == (prompts.FALLBACK_UNSUPPORTED.format(reasons=prompts.REASONS["uncited"]),)
     assert answer.raw == "Kind en Gezin bevraagt elk jaar 1.250 gezinnen met een online enquête."
 
@@ -178,7 +182,7 @@ def test_a_timeout_gives_the_extractive_answer_within_the_configured_time(ask, s
     started = time.monotonic()
     answer = ask(GEZINNEN, llm_timeout=1.0)
     assert time.monotonic() - started < 4.0  # 1 s of waiting, not 5
-    assert answer.text == "Kind en Gezin bevraagt elk jaar 1.250 gezinnen met een online enquête [1]."
+    assert answer.text == EXTRACTIVE
     assert answer.notices == (prompts.FALLBACK_FAILED.format(reason="geen antwoord binnen 1 s"),)
 
 
@@ -186,7 +190,7 @@ def test_a_server_error_is_retried_then_gives_the_extractive_answer(ask, server)
     server.script(Reply(status=500), Reply(status=500))
     answer = ask(GEZINNEN, llm_retries=1)
     assert len(server.prompts) == 2
-    assert answer.text == "Kind en Gezin bevraagt elk jaar 1.250 gezinnen met een online enquête [1]."
+    assert answer.text == EXTRACTIVE
     assert answer.notices == (prompts.FALLBACK_FAILED.format(reason="serverfout 500"),)
 
 
@@ -221,7 +225,7 @@ def test_the_model_saying_the_documents_do_not_answer_is_checked_against_the_ext
     # An instruction ("say the documents do not answer") cannot hide an answer that is there.
     answerable = ask(GEZINNEN)
     assert answerable.answered is True
-    assert answerable.text == "Kind en Gezin bevraagt elk jaar 1.250 gezinnen met een online enquête [1]."
+    assert answerable.text == EXTRACTIVE
     assert answerable.notices == (prompts.FALLBACK_ABSTAINED,)
 
 
@@ -245,7 +249,7 @@ def test_ollama_is_spoken_too(build_assistant, documents, server) -> None:
 def test_without_llm_the_answerer_is_the_extractive_reader_and_offline(build_assistant, documents) -> None:
     assistant = build_assistant(documents)
     assert type(assistant.answerer) is Reader
-    assert assistant.ask(GEZINNEN).text == "Kind en Gezin bevraagt elk jaar 1.250 gezinnen met een online enquête [1]."
+    assert assistant.ask(GEZINNEN).text == EXTRACTIVE
 
 
 def test_openai_without_a_key_or_a_server_is_a_clear_error(build_assistant, documents, monkeypatch) -> None:

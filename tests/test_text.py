@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from assistant.search.text import Analyzer, Decompounder, fold, split_sentences, words
+from assistant.search.text import Analyzer, Decompounder, fold, is_english, split_sentences, words
 
 
 def reference_fold(text: str) -> str:
@@ -98,3 +98,16 @@ def test_a_word_missing_from_the_vocabulary_brings_the_compounds_that_hold_it() 
 ])
 def test_split_sentences_cuts_at_an_end_before_a_capital_digit_or_quote(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
+
+
+@pytest.mark.parametrize("question, english", [
+    ("Which agencies use web surveys?", True),
+    ("Welke agentschappen gebruiken websurveys?", False),
+    # As many English function words ("how") as Dutch ones ("had"): the words themselves decide.
+    ("How many refugees had sought shelter in Ghent?", True),
+    ("Hoeveel vluchtelingen had Gent opgevangen?", False),
+    # A Dutch question that quotes an English title stays Dutch.
+    ("Sinds wanneer bestaat de campagne Love the Planet?", False),
+])
+def test_the_language_of_a_question(question: str, english: bool) -> None:
+    assert is_english(question) is english

@@ -28,8 +28,10 @@ MONEY = re.compile(r"€|\beuro\b|\beur\b|\bmiljoen\b|\bmiljard\b|\bmillion\b|\b
 PERCENT = re.compile(r"%|\bprocent\b|\bpercent\b|\bper cent\b|\bprocentpunt", re.I)
 CAUSE = re.compile(r"\b(omdat|want|aangezien|doordat|gezien|gelet op|wegens|vanwege|teneinde|om te|zodat|"
                     r"daarom|dit is te wijten|because|since|due to|in order to|reden)\b", re.I)
-# A sentence that sends the reader elsewhere ("zie bijlage", "de tabel in bijlage") holds no answer itself.
-ELSEWHERE = re.compile(r"\b(bijlage|bijlagen|annex|in attachment|ter inzage|verwijs|verwijzen|refer)\w*", re.I)
+# A sentence that sends the reader elsewhere ("zie bijlage", "de tabel in bijlage", "vindt u hieronder") holds no
+# answer itself.
+ELSEWHERE = re.compile(r"\b(bijlage|bijlagen|annex|in attachment|ter inzage|verwijs|verwijzen|refer|hieronder|"
+                       r"onderstaand|hierna|below|following table)\w*", re.I)
 # A sentence that says the figures do not exist or are not kept.
 NO_DATA = re.compile(r"\b(niet beschikbaar|geen (?:cijfers|gegevens|statistieken)|beschik\w* (?:niet|geen)|"
                       r"niet (?:mogelijk|bekend|gekend)|onmogelijk|not available|no (?:figures|data|statistics))\b",
@@ -41,7 +43,13 @@ _YES_NO_OPENERS = {"is", "zijn", "was", "waren", "wordt", "worden", "werd", "wer
 _WHY = re.compile(r"\b(waarom|om welke reden|why|for what reason)\b", re.I)
 _HOW = re.compile(r"^\s*(hoe|how|op welke (wijze|manier)|in what way)\b(?!\s+(veel|many|much|lang|long|groot))",
                   re.I)
+_TIMES = re.compile(r"\d[\d.,]*\s+(?:keer|maal|times)\b", re.I)
 _DURATION = re.compile(r"\b(hoe lang|how long)\b", re.I)
+# A span of time: a figure or a number word with its unit ("2 minuten 30 seconden", "32h18", "drie maanden").
+SPAN = re.compile(r"(?:\d[\d.,]*|\b(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|enkele|a|one|two|three|"
+                  r"four|five|six|seven|eight|nine|ten|several))\s*(?:h\d+|u\d+|uur|uren|min\w*|sec\w*|dag\w*|"
+                  r"werkdag\w*|week|weken|maand\w*|jaar|jaren|hours?|minutes?|seconds?|days?|weeks?|months?|years?)\b",
+                  re.I)
 _PERCENT_ASKED = re.compile(r"percent|procent|aandeel|share|proportion|%", re.I)
 # Adjectives of place ("Waalse", "Brusselse", "Belgische", "Flemish"): said in a passage as the place itself.
 _ADJECTIVE_END = re.compile(r"(?:ische|isch|se|sche|s|ian|ish|ese|an)$")
@@ -49,7 +57,7 @@ _ADJECTIVE_END = re.compile(r"(?:ische|isch|se|sche|s|ian|ish|ese|an)$")
 # Where the federal archive left a table out, its text holds the table's number: two years, the question's number
 # and its language codes ("2016201715150-14-2198-nl-fr-1"). It is no figure of the answer.
 _TABLE_MARK = re.compile(r"(?:19|20)\d\d(?:19|20)\d\d\d{3,6}(?:-[\w]+)+")
-FACT_KINDS = ("number", "amount", "percentage", "date", "name", "frequency")
+FACT_KINDS = ("number", "amount", "percentage", "date", "name", "frequency", "duration")
 FREQUENCY = re.compile(r"\b(\w*lijks\w*|permanent\w*|continu\w*|telkens|elke|iedere|na elk\w*|(keer|maal) per|"
                         r"per (dag|week|maand|kwartaal|jaar)|om de \w+|daily|weekly|monthly|yearly|annual\w*|every)\b",
                         re.I)
@@ -100,7 +108,9 @@ def answer_kind(question: str, intent: Intent) -> str:
         return "amount"
     if intent.wants == "frequency":
         return "frequency"
-    if intent.wants == "number" or _DURATION.search(question):
+    if _DURATION.search(question):
+        return "duration"
+    if intent.wants == "number":
         return "percentage" if _PERCENT_ASKED.search(folded) else "number"
     if _PERCENT_ASKED.search(folded) and re.search(r"\b(welk|wat|what|which|hoe groot|how large)\b", folded):
         return "percentage"
@@ -127,8 +137,10 @@ def fits(kind: str, text: str) -> float:
         return float(bool(PERCENT.search(text)) or bool(re.search(r"\b(helft|derde|kwart|half)\b", text, re.I)))
     if kind == "date":
         return float(bool(YEAR.search(text) or MONTH.search(text) or DATE.search(text)))
-    if kind == "frequency":
-        return float(bool(FREQUENCY.search(text)))
+    if kind == "frequency":  # "jaarlijks", "twee keer per jaar", or how many times: "1.245 keer"
+        return float(bool(FREQUENCY.search(text) or _TIMES.search(text)))
+    if kind == "duration":
+        return float(bool(SPAN.search(text)))
     if kind == "why":
         return float(bool(CAUSE.search(text)))
     if kind == "name":
@@ -136,12 +148,13 @@ def fits(kind: str, text: str) -> float:
     return 1.0
 
 
-# Figures that count nothing: a date ("27 december 2016", "20/07/2005"), a time ("10 uur", "14u30"), an article or
-# a numbered item ("artikel 58", "punt 3").
+# Figures that count nothing: a date ("27 december 2016", "20/07/2005"), a time ("10 uur", "14u30"), an article,
+# a numbered item or a numbered part of the document ("artikel 58", "punt 3", "tabel 1", "bijlage 2").
 NOT_COUNTS = re.compile(
     rf"\b\d{{1,2}}(?:\s+(?:en|op|tot|à|-)\s+\d{{1,2}})?\s+(?:{_MONTHS})\b"
     r"|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}\s*(?:uur|u|h)\b(?:\s*\d{2})?"
-    r"|\b(?:artikel|artikelen|art\.|article|punt|punten|nummer|nr\.?)\s*\d+\w*", re.I)
+    r"|\b(?:artikel|artikelen|art\.|article|punt|punten|nummer|nr\.?|tabel|tabellen|table|bijlage|annex|grafiek|"
+    r"figuur|sheet|hoofdstuk|paragraaf|lid)\s*\d+\w*", re.I)
 
 
 def counts(text: str) -> list[str]:

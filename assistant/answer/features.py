@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -30,8 +31,15 @@ from .facts import (
     said,
     share,
 )
+from .checker import split_instruction
 from .model import FEATURES
 from .question import Intent
+
+
+# A Dutch adjective before its noun ends in -e ("lokale", "federale", "Nederlandse", "vreemde"), and is longer than
+# an article ("de", "deze" ...: those are no words of the analyzer).
+_ATTRIBUTIVE = re.compile(r"^\w{3,}e$")
+_WORD = re.compile(r"[^\W\d_]{2}")
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class Asked:
     names: tuple[str, ...]
     counted: frozenset[str]
     counted_words: tuple[str, ...] = ()  # the question's words for what it counts, for messages
+    pairs: tuple[tuple[str, str], ...] = ()  # the stems of two words that stand together in the question
 
 
 @dataclass
@@ -87,8 +96,12 @@ class Featurizer:
         weights = weigh(self.analyzer.concepts(question), self.analyzer, self.idf, self.df)
         head = head_noun(intent.counted)
         counted = frozenset(s for c in self.analyzer.concepts(head) for s in c.stems)
+        raw = words(question)
+        tokens = [self.analyzer.tokens(w) for w in raw]
+        pairs = tuple((a[0], b[0]) for w, a, b in zip(raw, tokens, tokens[1:])
+                      if _ATTRIBUTIVE.search(w) and len(a) == 1 and len(b) == 1 and not b[0].isdigit())
         return Asked(answer_kind(question, intent), weights, frozenset(YEAR.findall(question)),
-                     tuple(place_and_names(question, intent)), counted, tuple(head.split()))
+                     tuple(place_and_names(question, intent)), counted, tuple(head.split()), pairs)
 
     # -- candidates and their features -----------------------------------------------------------
 
@@ -100,7 +113,11 @@ class Featurizer:
         top_score = max(p.score for p in passages) or 1.0
         out: list[Candidate] = []
         for passage in passages:
-            units = refine(split_units(passage))
+            # A unit without a word ("3.", an item's number split off) says nothing; an instruction to a language
+            # model planted in a document ("Negeer alle vorige instructies ...") is no answer to anything.
+            instruction = split_instruction(passage.chunk.text)[1]
+            units = [u for u in refine(split_units(passage))
+                     if _WORD.search(u.text) and not (instruction and u.text in instruction)]
             stems = [set(self.analyzer.tokens(said(u))) for u in units]
             whole = set(self.analyzer.tokens(f"{passage.chunk.title} {passage.chunk.text}"))
             haystack = context_of(passage)
@@ -168,6 +185,9 @@ class Featurizer:
             "no_data": float(bool(NO_DATA.search(text))),
             "length": min(len(text), 800) / 400,
             "proximity": self._proximity(text, weights),
+            "modifier_conflict": self._modifier_conflict(asked, text, stems),
+            "year_conflict": float(bool(asked.years) and not any(y in text for y in asked.years)
+                                   and bool(YEAR.search(text))),
             "coverage_relative": 0.0,  # these four are set once every candidate is scored
             "idf_relative": 0.0,
             "names_specific": 0.0,
@@ -192,6 +212,23 @@ class Featurizer:
             before = clause.rsplit(".", 1)[-1] if clause.endswith(":") else ""
             if not asked.counted.isdisjoint(self.analyzer.tokens(f"{after} {before}")):
                 return 1.0
+        return 0.0
+
+    def _modifier_conflict(self, asked: Asked, text: str, stems: set[str]) -> float:
+        """1 when the sentence says a word of the question with another word before it than the question does, and
+        the question's own never: "federale politie" for "lokale politie", "vreemde nationaliteit" for
+        "Nederlandse nationaliteit". A trap asks for the figure of a group next to the one the answer gives."""
+        if not asked.pairs:
+            return 0.0
+        question = question_stems(asked.weights)
+        raw = words(text)
+        said_words = [self.analyzer.tokens(w) for w in raw]
+        for modifier, head in asked.pairs:
+            if modifier in stems:
+                continue
+            for w, before, word in zip(raw, said_words, said_words[1:]):
+                if head in word and _ATTRIBUTIVE.search(w) and before and before[0] not in question:
+                    return 1.0
         return 0.0
 
     def _figure_near_match(self, text: str, weights: dict[frozenset[str], float]) -> float:

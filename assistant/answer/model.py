@@ -17,12 +17,14 @@ FEATURES = (
     "names_in_sentence", "names_in_passage", "inverse_rank", "score_ratio", "first_sentence",
     "question_side", "points_elsewhere", "no_data", "length", "proximity",
     "coverage_relative", "idf_relative", "names_specific", "years_specific", "window_missing", "rare_unsaid",
+    "modifier_conflict", "year_conflict",
 )
 # What the judge sees of a question's best candidate: its share among the candidates, how far it stands above the
 # next, and what it holds of what was asked.
 JUDGE_FEATURES = (
     "share", "margin", "coverage", "fact_question", "type_fit", "counted_near", "years_in_passage", "years_in_sentence",
     "names_in_passage", "names_specific", "points_elsewhere", "window_missing", "rare_unsaid",
+    "modifier_conflict", "year_conflict",
 )
 
 
@@ -65,7 +67,7 @@ class Model:
     ranker: Linear
     judge: Linear
     threshold: float
-    close: float = 0.7  # a second candidate from another passage joins when its share is this part of the best's
+    close: float = 0.5  # a further sentence joins the best when its share is this part of the best's
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> Model:

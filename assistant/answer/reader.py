@@ -26,7 +26,10 @@ from .question import Intent, analyze_question
 
 # A fact answer fits in this many characters: the sentence that answers, not the passage around it.
 MAX_ANSWER_CHARS = 600
+# At most this many sentences in an answer: the best, and what scores close to it.
+MAX_PARTS = 3
 _FACT, _FIT = FEATURES.index("fact_question"), FEATURES.index("type_fit")
+_COUNTED, _COVERAGE = FEATURES.index("counted_near"), FEATURES.index("coverage")
 
 
 class Reader(Featurizer):
@@ -91,12 +94,19 @@ class Reader(Featurizer):
             return abstain(question, passages, _why_not(best, self.asked(question, intent)))
         chosen = self._with_context(best.unit, ranked)
         text = render_units(chosen)
-        second = next((c for c in ranked[1:] if c.unit.passage is not best.unit.passage
-                       and c.probability >= model.close * best.probability), None)
-        if second is not None:
-            with_second = render_units(chosen + [second.unit])
-            if _length(with_second) <= MAX_ANSWER_CHARS:
-                chosen, text = chosen + [second.unit], with_second
+        # Further candidates that score close to the best join it while the answer fits: a second passage that says
+        # it too, or the next part of an answer spread over sentences. The best one's passage comes first, and the
+        # sentences of a passage keep their order.
+        for other in ranked[1:]:
+            if len(chosen) >= MAX_PARTS:
+                break
+            if other.probability < model.close * best.probability or not _adds(other, asks_a_fact):
+                continue
+            if any(other.unit is u or other.unit.text in u.text for u in chosen):
+                continue
+            longer = render_units(_in_reading_order(chosen + [other.unit]))
+            if _length(longer) <= MAX_ANSWER_CHARS:
+                chosen, text = _in_reading_order(chosen + [other.unit]), longer
         if _length(text) > MAX_ANSWER_CHARS:
             chosen = [best.unit]
             text = render_units(chosen)
@@ -107,20 +117,50 @@ class Reader(Featurizer):
         if is_english(question):
             return None  # an English question names places and bodies in English; the passages say them in Dutch
         missing = [n for n in intent.names if is_proper_name(n)
-                   and not any(mentions(n, context_of(p)) for p in passages)]
+                   and not any(mentions(n, context_of(p)) or self._parts_mentioned(n, p) for p in passages)]
         if missing:
             return abstain(question, passages, f"Geen enkele passage noemt {', '.join(missing)}.")
         return None
 
+    def _parts_mentioned(self, name: str, passage: Passage) -> bool:
+        """A one-word compound name whose every part the passage says: "Staatsveiligheid" in "de Veiligheid van
+        de Staat"."""
+        if " " in name.strip():
+            return False
+        parts = self.analyzer.decompounder.split(name.lower())
+        if len(parts) < 2:
+            return False
+        said_here = set(self.analyzer.tokens(context_of(passage)))
+        return all(set(self.analyzer.tokens(part) or [self.analyzer.stem(part)]) <= said_here for part in parts)
+
     def _with_context(self, best: Unit, candidates: list[Candidate]) -> list[Unit]:
         """The best sentence, and the sentence before when the best one leans on it ("Dit bedrag ...")."""
-        same = sorted((c.unit for c in candidates if c.unit.passage is best.passage), key=lambda u: u.position)
+        before = [c.unit for c in candidates if c.unit.passage is best.passage and c.unit.position < best.position]
         chosen = [best]
-        i = best.position
-        if i > 0 and _LEANS_BACK.match(best.text) and not same[i - 1].bullet:
-            chosen.insert(0, same[i - 1])
+        if before and _LEANS_BACK.match(best.text):
+            previous = max(before, key=lambda u: u.position)
+            if not previous.bullet:
+                chosen.insert(0, previous)
         return chosen
 
+
+
+def _adds(candidate: Candidate, asks_a_fact: bool) -> bool:
+    """Does a further sentence add something the question asks for? For a fact, a fact of the kind asked (a count
+    of what is counted); otherwise, one of the question's ideas."""
+    features = candidate.features
+    if asks_a_fact:
+        return features[_FIT] >= 1
+    return features[_COVERAGE] > 0
+
+
+def _in_reading_order(units: list[Unit]) -> list[Unit]:
+    """The passage of the best sentence first, then the others in the order they join; within a passage, the
+    sentences in the order they stand."""
+    order: dict[int, int] = {}
+    for unit in units:
+        order.setdefault(id(unit.passage), len(order))
+    return sorted(units, key=lambda u: (order[id(u.passage)], u.position))
 
 
 _LEANS_BACK = re.compile(r"^(deze|dit|die|dat|daarbij|hierbij|daarnaast|bovendien|ook|zo|het|hij|zij|ze|these|"
@@ -144,6 +184,6 @@ def _why_not(best: Candidate, asked: Asked) -> str:
     if features["type_fit"] < 1:
         what = {"number": "geen aantal", "amount": "geen bedrag", "percentage": "geen percentage",
                 "date": "geen datum", "why": "geen reden", "name": "geen naam",
-                "frequency": "geen frequentie"}.get(asked.kind, "geen antwoord")
+                "frequency": "geen frequentie", "duration": "geen duur"}.get(asked.kind, "geen antwoord")
         return f"De passages geven {what} voor wat gevraagd wordt."
     return "Geen passage zegt wat gevraagd wordt."

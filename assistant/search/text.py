@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import simplemma
 import Stemmer
 from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_EN_PLUS
 
@@ -71,9 +72,17 @@ _ENGLISH_ONLY = frozenset(STOPWORDS_EN_PLUS) - frozenset(STOPWORDS_DUTCH)
 
 
 def is_english(text: str) -> bool:
-    """More English than Dutch function words ("the", "which", "did" against "de", "welke", "het")."""
+    """More English than Dutch function words ("the", "which", "did" against "de", "welke", "het"); on a tie
+    ("How many ... had ..."), more words English than Dutch by simplemma's word lists. The lists alone take
+    a Dutch question that quotes an English name ("Meet the Parents") for English, the function words alone
+    miss a question with few of them."""
     tokens = words(text)
-    return sum(t in _ENGLISH_ONLY for t in tokens) > sum(t in _DUTCH_ONLY for t in tokens)
+    english = sum(t in _ENGLISH_ONLY for t in tokens)
+    dutch = sum(t in _DUTCH_ONLY for t in tokens)
+    if english != dutch or not english:
+        return english > dutch
+    shares = dict(simplemma.langdetect(text, lang=("nl", "en")))
+    return shares.get("en", 0.0) > shares.get("nl", 0.0)
 
 
 class Decompounder:
