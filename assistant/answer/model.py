@@ -24,7 +24,7 @@ FEATURES = (
 JUDGE_FEATURES = (
     "share", "margin", "coverage", "fact_question", "type_fit", "counted_near", "years_in_passage", "years_in_sentence",
     "names_in_passage", "names_specific", "points_elsewhere", "window_missing", "rare_unsaid",
-    "modifier_conflict", "year_conflict",
+    "modifier_conflict", "year_conflict", "missing_weight", "matched_idf", "novelty", "inverse_rank", "proximity",
 )
 
 
