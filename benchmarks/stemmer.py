@@ -1,5 +1,6 @@
 """Which Snowball stemmer for Dutch: BM25 alone over the dekamer answers, each sampled question's own
-answer ranked by its best chunk. Prints hit@1, hit@5 and MRR per stemmer (and without compound splitting).
+answer ranked by its best chunk. Prints hit@1, hit@5 and MRR per stemmer (and without compound splitting),
+and for simplemma's Dutch lemmas in the stemmer's place and before it.
 
     .venv/bin/python benchmarks/stemmer.py [--records ../shared/corpora/dekamer-2017/dekamer-2017-q1.jsonl]
 """
@@ -13,10 +14,23 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+import simplemma
 
 from assistant.ingest.chunk import split_into_chunks
 from assistant.ingest.load import record_to_document
 from assistant.search.text import Analyzer, words
+
+class Lemmas(Analyzer):
+    """simplemma's Dutch lemma in place of the stem ("lemma"), or stemmed ("lemma+dutch")."""
+
+    def __init__(self, then_stem: bool, vocabulary: set[str]) -> None:
+        self.then_stem = then_stem
+        super().__init__("dutch", vocabulary)
+
+    def _stem_word(self, word: str) -> str:
+        lemma = simplemma.lemmatize(word, lang="nl").casefold()
+        return super()._stem_word(lemma) if self.then_stem else lemma
+
 
 DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared/corpora/dekamer-2017/dekamer-2017-q1.jsonl"
 
@@ -35,8 +49,13 @@ def main() -> None:
     print(f"{len(docs)} answers, {len(chunks)} chunks, {len(sample)} questions")
     print(f"{'stemmer':<22} {'hit@1':>6} {'hit@5':>6} {'MRR':>6} {'s/question':>10}")
     vocabulary = {w for c in chunks for w in words(c.text)}
-    for name, split in (("dutch", True), ("dutch_porter", True), ("dutch, no compounds", False)):
-        analyzer = Analyzer(name.split(",")[0], vocabulary if split else ())
+    variants = (("dutch", True), ("dutch_porter", True), ("dutch, no compounds", False), ("simplemma lemma", True),
+                ("simplemma lemma+dutch", True))
+    for name, split in variants:
+        if name.startswith("simplemma"):
+            analyzer: Analyzer = Lemmas(name.endswith("+dutch"), vocabulary)
+        else:
+            analyzer = Analyzer(name.split(",")[0], vocabulary if split else ())
         bm25 = bm25s.BM25()
         bm25.index([analyzer.tokens(c.text) for c in chunks], show_progress=False)
         owner = np.array([c.doc_id for c in chunks])

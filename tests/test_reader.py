@@ -8,7 +8,7 @@ import pytest
 from assistant.answer.prompts import NOT_ANSWERED
 from assistant.answer.question import analyze_question
 from assistant.answer.citations import strip_citations
-from assistant.answer.facts import answer_kind, counts, fits, is_proper_name, mentions, says_a_number
+from assistant.answer.facts import answer_kind, counts, fits, is_proper_name, mentions, place_and_names, says_a_number
 from assistant.answer.model import FEATURES, JUDGE_FEATURES, Linear, Model
 from assistant.answer.reader import MAX_ANSWER_CHARS, MAX_PARTS, Reader
 from assistant.types import Answer, Passage
@@ -329,3 +329,15 @@ def test_an_instruction_planted_in_a_document_is_no_candidate() -> None:
 ])
 def test_how_many_times_is_answered_by_a_count_of_times_or_a_frequency(text: str, fits_it: bool) -> None:
     assert fits("frequency", text) == float(fits_it)
+
+
+def test_a_name_with_another_in_brackets_is_mentioned_by_either() -> None:
+    assert mentions("ONSS (RSZ)", "de RSZ telde 412 controles")
+    assert not mentions("ONSS (RSZ)", "de RVA telde 412 controles")
+    question = "Hoeveel controles deed de ONSS (RSZ) in 2016?"
+    assert place_and_names(question, analyze_question(question)) == ["ONSS (RSZ)"]
+    corpus = Corpus("---\nid: rsz\ntitle: Controles\n---\n## Antwoord\n\nDe RSZ deed in 2016 412 controles.\n")
+    assert corpus.reader().gate(question, corpus.passages(question), analyze_question(question)) is None
+    other = "Hoeveel controles deed de ONSS (RVA) in 2016?"
+    declined = corpus.reader().gate(other, corpus.passages(other), analyze_question(other))
+    assert declined is not None and declined.text == f"{NOT_ANSWERED} Geen enkele passage noemt ONSS, RVA."

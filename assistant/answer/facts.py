@@ -43,6 +43,8 @@ _YES_NO_OPENERS = {"is", "zijn", "was", "waren", "wordt", "worden", "werd", "wer
 _WHY = re.compile(r"\b(waarom|om welke reden|why|for what reason)\b", re.I)
 _HOW = re.compile(r"^\s*(hoe|how|op welke (wijze|manier)|in what way)\b(?!\s+(veel|many|much|lang|long|groot))",
                   re.I)
+# A name with its other name in brackets: "AFSCA (FAVV)", "Organisatie voor Economische Samenwerking (OESO)".
+_BRACKETED = re.compile(r"\b([A-Z][\w&'-]*)\s*\(([A-Z][\w&'-]*)\)")
 _TIMES = re.compile(r"\d[\d.,]*\s+(?:keer|maal|times)\b", re.I)
 _DURATION = re.compile(r"\b(hoe lang|how long)\b", re.I)
 # A span of time: a figure or a number word with its unit ("2 minuten 30 seconden", "32h18", "drie maanden").
@@ -205,7 +207,22 @@ def place_and_names(question: str, intent: Intent) -> list[str]:
             out.append(token.strip("-'"))
     for name in intent.names:
         out.extend(t for t in name.split() if t[:1].isupper() and t not in out)
+    # "AFSCA (FAVV)": one body by two names; a passage that says either says it.
+    for first, second in _BRACKETED.findall(question):
+        if first in out and second in out:
+            out[out.index(first)] = f"{first} ({second})"
+            out.remove(second)
     return list(dict.fromkeys(out))
+
+
+def other_name(name: str, question: str) -> str:
+    """The name the question gives in brackets beside `name`, or before the brackets it stands in."""
+    for first, second in _BRACKETED.findall(question):
+        if name == first:
+            return second
+        if name == second:
+            return first
+    return ""
 
 
 def stem_forms(name: str) -> list[str]:
@@ -223,7 +240,10 @@ def stem_forms(name: str) -> list[str]:
 
 def mentions(name: str, haystack: str) -> bool:
     """A name is mentioned when the phrase or every part of it occurs, a part also as the start of a word
-    ("Brusselse" in "Brussel", "Belgische" in "België")."""
+    ("Brusselse" in "Brussel", "Belgische" in "België"); "AFSCA (FAVV)" when either is."""
+    bracketed = _BRACKETED.fullmatch(name)
+    if bracketed:
+        return any(mentions(part, haystack) for part in bracketed.groups())
     if name_is_mentioned(name, haystack):
         return True
     parts = [p for p in re.split(r"[-\s]+", fold(name)) if len(p) >= 2]

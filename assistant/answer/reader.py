@@ -18,7 +18,7 @@ from ..search.text import Analyzer, is_english
 from ..types import Answer, Passage
 from .agencies import AgencyAnswerer
 from .units import Unit, abstain, answer_from, render_units
-from .facts import context_of, is_proper_name, mentions
+from .facts import context_of, is_proper_name, mentions, other_name
 from .features import Asked, Candidate, Featurizer
 from .citations import strip_citations
 from .model import FEATURES, JUDGE_FEATURES, Linear, Model
@@ -116,8 +116,12 @@ class Reader(Featurizer):
         """Decline before scoring when the question names someone or something no passage mentions."""
         if is_english(question):
             return None  # an English question names places and bodies in English; the passages say them in Dutch
-        missing = [n for n in intent.names if is_proper_name(n)
-                   and not any(mentions(n, context_of(p)) or self._parts_mentioned(n, p) for p in passages)]
+        def said(name: str) -> bool:
+            return any(mentions(name, context_of(p)) or self._parts_mentioned(name, p) for p in passages)
+
+        # A name with another in brackets ("AFSCA (FAVV)") is said when either is.
+        missing = [n for n in intent.names if is_proper_name(n) and not said(n)
+                   and not (other_name(n, question) and said(other_name(n, question)))]
         if missing:
             return abstain(question, passages, f"Geen enkele passage noemt {', '.join(missing)}.")
         return None
