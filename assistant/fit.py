@@ -41,9 +41,9 @@ REPEATS = 3  # splits into folds the threshold is chosen over
 # only counts questions handled right, and answered a trap rather than decline an answer about as often.
 WRONG_ANSWER_COST = 0.5
 RANKER_L2 = 3.0  # of 1, 3 and 10: the most handled right over four CV splits (105.5, 106.0, 105.7 of 150)
-# JUDGE_C of 0.003, 0.01, 0.03 and 0.1: the most questions handled right over four CV splits (104.7, 105.5, 104.5,
-# 103.5 of 150).
-JUDGE_C = 0.01
+# JUDGE_C of 0.01, 0.1 and 0.3: questions handled right, less WRONG_ANSWER_COST a wrong answer, over four CV
+# splits: 91.6, 94.1, 93.4 of 150.
+JUDGE_C = 0.1
 
 
 @dataclass
