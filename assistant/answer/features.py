@@ -157,6 +157,7 @@ class Featurizer:
         matched_idf = sum(w for c, w in weights.items() if not c.isdisjoint(stems))
         fact = asked.kind in FACT_KINDS
         own = stems - question_stems(weights)
+        years_in_sentence = found_share(asked.years, text)  # 1 when the question asks no year
         features = {
             "coverage": coverage,
             "window_coverage": window,
@@ -173,7 +174,7 @@ class Featurizer:
             "figure_near_match": self._figure_near_match(text, weights) if fact else 0.0,
             "novelty": len(own) / max(len(stems), 1),
             "counted_near": self._counted_near(asked, unit),
-            "years_in_sentence": found_share(asked.years, text),
+            "years_in_sentence": years_in_sentence,
             "years_in_passage": found_share(asked.years, haystack),
             "names_in_sentence": names_share(asked.names, text),
             "names_in_passage": names_share(asked.names, haystack),
@@ -186,8 +187,8 @@ class Featurizer:
             "length": min(len(text), 800) / 400,
             "proximity": self._proximity(text, weights),
             "modifier_conflict": self._modifier_conflict(asked, text, stems),
-            "year_conflict": float(bool(asked.years) and not any(y in text for y in asked.years)
-                                   and bool(YEAR.search(text))),
+            # Another year than the one asked, which the sentence does not give ("2012" for "in 2008").
+            "year_conflict": float(years_in_sentence == 0 and bool(YEAR.search(text))),
             "coverage_relative": 0.0,  # these four are set once every candidate is scored
             "idf_relative": 0.0,
             "names_specific": 0.0,

@@ -29,7 +29,7 @@ MAX_ANSWER_CHARS = 600
 # At most this many sentences in an answer: the best, and what scores close to it.
 MAX_PARTS = 3
 _FACT, _FIT = FEATURES.index("fact_question"), FEATURES.index("type_fit")
-_COUNTED, _COVERAGE = FEATURES.index("counted_near"), FEATURES.index("coverage")
+_COVERAGE = FEATURES.index("coverage")
 
 
 class Reader(Featurizer):
@@ -104,9 +104,10 @@ class Reader(Featurizer):
                 continue
             if any(other.unit is u or other.unit.text in u.text for u in chosen):
                 continue
-            longer = render_units(_in_reading_order(chosen + [other.unit]))
+            joined = _in_reading_order(chosen + [other.unit])
+            longer = render_units(joined)
             if _length(longer) <= MAX_ANSWER_CHARS:
-                chosen, text = _in_reading_order(chosen + [other.unit]), longer
+                chosen, text = joined, longer
         if _length(text) > MAX_ANSWER_CHARS:
             chosen = [best.unit]
             text = render_units(chosen)
@@ -120,8 +121,8 @@ class Reader(Featurizer):
             return any(mentions(name, context_of(p)) or self._parts_mentioned(name, p) for p in passages)
 
         # A name with another in brackets ("AFSCA (FAVV)") is said when either is.
-        missing = [n for n in intent.names if is_proper_name(n) and not said(n)
-                   and not (other_name(n, question) and said(other_name(n, question)))]
+        missing = [n for n in intent.names if is_proper_name(n)
+                   and not any(said(form) for form in (n, other_name(n, question)) if form)]
         if missing:
             return abstain(question, passages, f"Geen enkele passage noemt {', '.join(missing)}.")
         return None
@@ -150,8 +151,8 @@ class Reader(Featurizer):
 
 
 def _adds(candidate: Candidate, asks_a_fact: bool) -> bool:
-    """Does a further sentence add something the question asks for? For a fact, a fact of the kind asked (a count
-    of what is counted); otherwise, one of the question's ideas."""
+    """Does a further sentence add something the question asks for? For a fact, a fact of the kind asked (a count,
+    an amount, a date ...); otherwise, one of the question's ideas."""
     features = candidate.features
     if asks_a_fact:
         return features[_FIT] >= 1

@@ -33,8 +33,9 @@ GET_PAGE = 10_000
 _CHUNK_FIELDS = {"doc_id", "title", "section", "item", "start", "end"}
 
 # How many neighbours the vector search keeps in view. Chroma's default, 100, gave a different top 40 in 10 of 40
-# questions from one process to the next on the archive set (1,809 chunks), and so different answers; at 500 every
-# run gave the exact cosine top 40 (benchmarks/scale.py measures the cost at 100k chunks).
+# questions from one process to the next on the archive set (1,809 chunks), and so different answers; at 500 all
+# but two of its 150 questions get the exact cosine top 40 in every run (two English ones still vary, not tracked
+# down; docs/benchmarks.md). benchmarks/scale.py measures the cost at 100k chunks.
 SEARCH_EF = 500
 
 
