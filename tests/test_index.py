@@ -284,6 +284,48 @@ def test_the_vector_search_keeps_search_ef_in_view_also_in_an_index_built_before
     assert client.get_collection(CHUNKS).configuration["hnsw"]["ef_search"] == SEARCH_EF
 
 
+def test_a_small_index_searches_its_vectors_exactly_in_every_filter_and_after_a_write(build_assistant, fake_embedder,
+                                                                                      tmp_path: Path) -> None:
+    """Up to EXACT_MAX_CHUNKS the vector search is exact (HNSW varied between processes): the top k equals the
+    cosine order over every stored vector, a filter keeps only its chunks, and a write is seen at once."""
+    import numpy as np
+
+    assistant = build_assistant([CORPUS])
+    index = assistant.index
+    ids = [c.id for c in index.chunks]
+    stored = index.store.read_vectors(ids)
+    query = fake_embedder.embed_query("Hoe meet Kind en Gezin de tevredenheid van zijn klanten?")
+    cosine = stored @ np.asarray(query) / np.linalg.norm(stored, axis=1) / np.linalg.norm(query)
+    hits = index.search_vectors(query, 40, None)
+    assert [i for i, _ in hits] == [ids[i] for i in np.argsort(-cosine, kind="stable")[:40]]
+    assert [s for _, s in hits] == pytest.approx(sorted(cosine, reverse=True)[:40], abs=1e-5)
+    kg = {"doc_id": {"$in": ["kg-klantentevredenheidsmeting"]}}
+    assert {index.chunk(i).doc_id for i, _ in index.search_vectors(query, 40, kg)} == {"kg-klantentevredenheidsmeting"}
+    both = {"$and": [{"doc_id": {"$nin": ["kg-klantentevredenheidsmeting"]}}, {"section": {"$eq": "question"}}]}
+    found = [index.chunk(i) for i, _ in index.search_vectors(query, 200, both)]
+    assert found and all(c.doc_id != "kg-klantentevredenheidsmeting" and c.section == "question" for c in found)
+    assert len(found) == sum(c.doc_id != "kg-klantentevredenheidsmeting" and c.section == "question"
+                             for c in index.chunks)
+    later = index.search_vectors(query, 10, {"start": {"$gt": 0}})  # an operator exact.py does not read: Chroma's
+    assert later and all(index.chunk(i).start > 0 for i, _ in later)
+    assistant.ingest([DATA / "stuurgroep.txt"])
+    new = next(c for c in index.chunks if c.doc_id == "stuurgroep")
+    assert index.search_vectors(fake_embedder.embed_query(new.indexed_text), 1, None)[0][0] == new.id
+
+
+def test_a_filter_the_exact_search_cannot_read_goes_to_chroma() -> None:
+    from assistant.search.exact import Unsupported, matches
+    from assistant.types import Chunk
+
+    chunk = Chunk(id="a#1", doc_id="a", text="x", start=0, end=1, metadata={"collection": "kabinet"})
+    public = Chunk(id="b#1", doc_id="b", text="x", start=0, end=1)
+    hidden = {"collection": {"$nin": ["kabinet"]}}
+    assert (matches(hidden, chunk), matches(hidden, public)) == (False, True)  # a field a chunk lacks: $nin holds
+    assert matches({"$or": [{"doc_id": "b"}, {"collection": {"$in": ["kabinet"]}}]}, chunk)
+    with pytest.raises(Unsupported, match=r"\$gt"):
+        matches({"start": {"$gt": 0}}, chunk)
+
+
 def test_the_whole_document_bm25_holds_each_title_once_and_every_chunks_text(build_assistant) -> None:
     """Built from the chunks' tokens at refresh, it equals BM25 over each document tokenised anew: its title,
     then the text of every chunk."""

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..search.text import Analyzer, Concept, words
+from ..search.text import Analyzer, Concept, is_english, words
 from ..types import Passage
 from .units import Unit, split_units
 from .facts import (
@@ -92,7 +92,7 @@ class Featurizer:
 
     # -- what is asked ---------------------------------------------------------------------------
 
-    def asked(self, question: str, intent: Intent) -> Asked:
+    def asked(self, question: str, intent: Intent, passages: Sequence[Passage] = ()) -> Asked:
         weights = weigh(self.analyzer.concepts(question), self.analyzer, self.idf, self.df)
         head = head_noun(intent.counted)
         counted = frozenset(s for c in self.analyzer.concepts(head) for s in c.stems)
@@ -100,14 +100,20 @@ class Featurizer:
         tokens = [self.analyzer.tokens(w) for w in raw]
         pairs = tuple((a[0], b[0]) for w, a, b in zip(raw, tokens, tokens[1:])
                       if _ATTRIBUTIVE.search(w) and len(a) == 1 and len(b) == 1 and not b[0].isdigit())
+        names = place_and_names(question, intent)
+        if is_english(question):
+            # An English question says its names in English ("Ethiopia", "European Court of Human Rights") and
+            # capitalises months and nationalities; the passages are Dutch. Only a name some passage says as the
+            # question does tells the candidates apart; the others say nothing either way.
+            names = [n for n in names if any(mentions(n, context_of(p)) for p in passages)]
         return Asked(answer_kind(question, intent), weights, frozenset(YEAR.findall(question)),
-                     tuple(place_and_names(question, intent)), counted, tuple(head.split()), pairs)
+                     tuple(names), counted, tuple(head.split()), pairs)
 
     # -- candidates and their features -----------------------------------------------------------
 
     def candidates(self, question: str, passages: Sequence[Passage], intent: Intent) -> list[Candidate]:
         """Every sentence of the passages with its features, in passage order."""
-        asked = self.asked(question, intent)
+        asked = self.asked(question, intent, passages)
         if not asked.weights:
             return []
         top_score = max(p.score for p in passages) or 1.0

@@ -91,7 +91,7 @@ class Reader(Featurizer):
         # answered in their documents, too few for the judge to learn them apart.
         asks_a_fact = best.features[_FACT] >= 1
         if asks_a_fact and model.judge.probability(self.judge_row(question, ranked)) < model.threshold:
-            return abstain(question, passages, _why_not(best, self.asked(question, intent)))
+            return abstain(question, passages, _why_not(best, self.asked(question, intent, passages)))
         chosen = self._with_context(best.unit, ranked)
         text = render_units(chosen)
         # Further candidates that score close to the best join it while the answer fits: a second passage that says

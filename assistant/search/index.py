@@ -25,6 +25,7 @@ from ..types import Chunk, Document
 from .bm25_cache import has_state, load_state, save_state, state_key
 from .chroma import open_client
 from .directory import Directory
+from .exact import EXACT_MAX_CHUNKS, ExactVectors, Unsupported
 from .lexical import DocumentBM25, Lexical, State, build_state
 from .repair import Repair
 from .store import Store
@@ -50,6 +51,7 @@ class Index:
         self.generation = ""  # the store's write generation when the chunks were last read
         self.directory = Directory([])
         self.lexical = Lexical(build_state([], [], self.analyzer))
+        self._exact: ExactVectors | None = None  # read on the first vector search after a refresh
         self.refresh()
 
     # -- reading -------------------------------------------------------------------------------
@@ -89,6 +91,7 @@ class Index:
         self.repairs.orphans = state.orphans
         self.directory = Directory(state.chunks)
         self.lexical = Lexical(state)
+        self._exact = None
 
     def sync(self) -> bool:
         """Refresh when another process wrote to the store since the last refresh; True when it did.
@@ -152,6 +155,13 @@ class Index:
         """Top chunk ids by cosine similarity."""
         if not self.chunks:
             return []
+        if len(self.chunks) <= EXACT_MAX_CHUNKS:  # exact, and the same in every process (exact.py)
+            if self._exact is None:
+                self._exact = ExactVectors(self.chunks, self.store.read_vectors([c.id for c in self.chunks]))
+            try:
+                return self._exact.search(vector, min(k, len(self.chunks)), where)
+            except Unsupported:
+                pass
         found = self.store.query(vector, min(k, len(self.chunks)), where)
         # An id unknown here is a left-over of a cut-off ingest (repair.py).
         return [(i, score) for i, score in found if i in self.directory]

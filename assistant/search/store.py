@@ -16,6 +16,7 @@ from itertools import islice
 from typing import Any, cast
 
 import chromadb
+import numpy as np
 
 from ..errors import IndexMismatchError
 from ..ingest.chunk import CHUNKER_VERSION
@@ -35,7 +36,8 @@ _CHUNK_FIELDS = {"doc_id", "title", "section", "item", "start", "end"}
 # How many neighbours the vector search keeps in view. Chroma's default, 100, gave a different top 40 in 10 of 40
 # questions from one process to the next on the archive set (1,809 chunks), and so different answers; at 500 all
 # but two of its 150 questions get the exact cosine top 40 in every run (two English ones still vary, not tracked
-# down; docs/benchmarks.md). benchmarks/scale.py measures the cost at 100k chunks.
+# down; docs/benchmarks.md), so an index of up to EXACT_MAX_CHUNKS is searched exactly (exact.py).
+# benchmarks/scale.py measures the cost at 100k chunks.
 SEARCH_EF = 500
 
 
@@ -92,6 +94,19 @@ class Store:
         with self.calls():
             got = _get_all(self.chunk_collection, ["documents", "metadatas"])
         return [to_chunk(i, t or "", m or {}) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+    def read_vectors(self, chunk_ids: Sequence[str]) -> np.ndarray:
+        """The stored vectors of these chunks, one row each, in the order given."""
+        rows: dict[str, Any] = {}
+        with self.calls():
+            for i in range(0, len(chunk_ids), GET_PAGE):
+                got = self.chunk_collection.get(ids=list(chunk_ids[i:i + GET_PAGE]), include=["embeddings"])
+                embeddings = got["embeddings"]
+                rows.update(zip(got["ids"], embeddings if embeddings is not None else []))
+        missing = [i for i in chunk_ids if i not in rows]
+        if missing:
+            raise KeyError(f"no vector stored for {len(missing)} chunks, e.g. {missing[0]}")
+        return np.array([rows[i] for i in chunk_ids], dtype=np.float32).reshape(len(chunk_ids), -1)
 
     def document(self, doc_id: str) -> Document | None:
         with self.calls():
