@@ -341,3 +341,44 @@ def test_a_name_with_another_in_brackets_is_mentioned_by_either() -> None:
     other = "Hoeveel controles deed de ONSS (RVA) in 2016?"
     declined = corpus.reader().gate(other, corpus.passages(other), analyze_question(other))
     assert declined is not None and declined.text == f"{NOT_ANSWERED} Geen enkele passage noemt ONSS, RVA."
+
+
+def features_of(corpus: Corpus, question: str) -> dict[str, dict[str, float]]:
+    """Each candidate's features, by the candidate's first words."""
+    candidates = corpus.reader().candidates(question, corpus.passages(question), analyze_question(question))
+    return {" ".join(c.unit.text.split()[:3]): dict(zip(FEATURES, c.features)) for c in candidates}
+
+
+def test_an_english_count_is_looked_for_in_its_dutch_translation() -> None:
+    corpus = Corpus("---\nid: chem\ntitle: Chemische sector\n---\n## Antwoord\n\n"
+                    "De sector is goed voor zo'n 88.000 rechtstreekse banen. De export brengt 100 miljard euro op.\n")
+    features = features_of(corpus, "How many direct jobs does the chemical sector provide?")
+    assert {text: f["counted_near"] for text, f in features.items()} == {"De sector is": 1.0, "De export brengt": 0.0}
+
+
+def test_the_head_of_a_counted_compound_counts_it() -> None:
+    corpus = Corpus("---\nid: kledij\ntitle: Kledij van de politie\n---\n## Antwoord\n\n"
+                    "Voor een paar schoenen moet een agent 5.120 punten neertellen. Een jas kost 95 euro.\n")
+    features = features_of(corpus, "Hoeveel kledijpunten moet een agent neertellen voor een paar schoenen?")
+    assert {text: f["counted_near"] for text, f in features.items()} == {"Voor een paar": 1.0, "Een jas kost": 0.0}
+
+
+def test_an_english_name_no_passage_says_as_the_question_does_weighs_nothing() -> None:
+    """"Belgium" is the English word for what a Dutch passage says otherwise: it does not make a sentence miss a
+    name; "UNHCR", said as the question does, still tells the candidates apart."""
+    corpus = Corpus("---\nid: vl\ntitle: Vluchtelingen\n---\n## Antwoord\n\n"
+                    "In 2016 telde UNHCR 349.086 vluchtelingen in België. Het budget bedroeg 3 miljoen euro.\n")
+    features = features_of(corpus, "How many refugees did UNHCR count in Belgium in 2016?")
+    assert {text: f["names_in_sentence"] for text, f in features.items()} == {"In 2016 telde": 1.0,
+                                                                            "Het budget bedroeg": 0.0}
+
+
+@pytest.mark.parametrize("text, no_data", [
+    ("Er is geen informatie beschikbaar over de kostprijs.", 1.0),
+    ("Er kunnen geen aparte cijfers per gemeente gegeven worden.", 1.0),
+    ("Er werden geen boetes uitgeschreven.", 0.0),  # none were written out: that is a figure
+])
+def test_a_sentence_that_says_no_figures_exist_says_no_data(text: str, no_data: float) -> None:
+    corpus = Corpus(f"---\nid: nd\ntitle: Kosten\n---\n## Antwoord\n\n{text}\n")
+    (features,) = features_of(corpus, "Hoeveel kostte de opvang per gemeente?").values()
+    assert features["no_data"] == no_data

@@ -33,7 +33,8 @@ CAUSE = re.compile(r"\b(omdat|want|aangezien|doordat|gezien|gelet op|wegens|vanw
 ELSEWHERE = re.compile(r"\b(bijlage|bijlagen|annex|in attachment|ter inzage|verwijs|verwijzen|refer|hieronder|"
                        r"onderstaand|hierna|below|following table)\w*", re.I)
 # A sentence that says the figures do not exist or are not kept.
-NO_DATA = re.compile(r"\b(niet beschikbaar|geen (?:cijfers|gegevens|statistieken)|beschik\w* (?:niet|geen)|"
+NO_DATA = re.compile(r"\b(niet beschikbaar|geen (?:\w+ ){0,2}(?:cijfers|gegevens|statistieken|informatie)|"
+                     r"beschik\w* (?:niet|geen)|"
                       r"niet (?:mogelijk|bekend|gekend)|onmogelijk|not available|no (?:figures|data|statistics))\b",
                       re.I)
 _YES_NO_OPENERS = {"is", "zijn", "was", "waren", "wordt", "worden", "werd", "werden", "kan", "kunnen", "mag",

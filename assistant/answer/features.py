@@ -93,9 +93,16 @@ class Featurizer:
     # -- what is asked ---------------------------------------------------------------------------
 
     def asked(self, question: str, intent: Intent, passages: Sequence[Passage] = ()) -> Asked:
-        weights = weigh(self.analyzer.concepts(question), self.analyzer, self.idf, self.df)
+        concepts = self.analyzer.concepts(question)
+        weights = weigh(concepts, self.analyzer, self.idf, self.df)
         head = head_noun(intent.counted)
         counted = frozenset(s for c in self.analyzer.concepts(head) for s in c.stems)
+        if is_english(question) and intent.counted:
+            # "How many direct jobs did ...": English puts the counted noun last, and only the question's own
+            # concepts carry its Dutch translations ("jobs" -> "banen").
+            head = intent.counted
+            phrase = {w.casefold() for w in head.split()}
+            counted = frozenset(s for c in concepts if c.word.casefold() in phrase for s in c.stems)
         raw = words(question)
         tokens = [self.analyzer.tokens(w) for w in raw]
         pairs = tuple((a[0], b[0]) for w, a, b in zip(raw, tokens, tokens[1:])
@@ -211,6 +218,7 @@ class Featurizer:
         if not asked.counted.isdisjoint(self.analyzer.tokens(unit.lead)):
             return 1.0
         text = NOT_COUNTS.sub(" ", said(unit))
+        counted_words = [w.casefold() for w in asked.counted_words]
         for match in FIGURE.finditer(text):
             if YEAR.fullmatch(match.group(0).strip()):
                 continue
@@ -218,6 +226,9 @@ class Featurizer:
             clause = text[:match.start()].rstrip()
             before = clause.rsplit(".", 1)[-1] if clause.endswith(":") else ""
             if not asked.counted.isdisjoint(self.analyzer.tokens(f"{after} {before}")):
+                return 1.0
+            # The head of a compound the question counts: "5.120 punten" counts "kledijpunten".
+            if any(len(w) >= 4 and q.endswith(w) for w in words(after.casefold()) for q in counted_words):
                 return 1.0
         return 0.0
 
