@@ -161,3 +161,25 @@ def test_a_comparison_keeps_an_agency_whose_passage_misses_the_main_word_and_say
         " (deze passage noemt «methode» niet)")
     row = next(row for row in answer.comparison if row["agency_short"] == "AWV")
     assert str(row["method"]).endswith("[3]. (deze passage noemt «methode» niet)")
+
+
+HBT = """---
+id: hbt
+title: "Havenbedrijf Test (HBT) - Tevredenheid"
+agency: Havenbedrijf Test
+agency_short: HBT
+---
+## Antwoord
+
+Het havenbedrijf werkt vooral met webformulieren. Bij gemeenten wordt ook naar de tevredenheid gepeild via
+gesprekken.
+"""
+
+
+def test_a_sentence_that_adds_with_ook_brings_the_one_it_adds_to() -> None:
+    """"Bij gemeenten wordt ook ... gepeild" adds to the sentence before: quoted alone, it hides the main way."""
+    answer = Corpus(AWV, DWV, HBT).answer("Vergelijk hoe de agentschappen de tevredenheid meten.")
+    lines = {line.split(":")[0]: line for line in answer.text.split("\n")}
+    assert lines["- Havenbedrijf Test (HBT)"].startswith(
+        "- Havenbedrijf Test (HBT): Het havenbedrijf werkt vooral met webformulieren. Bij gemeenten wordt ook naar "
+        "de tevredenheid gepeild via gesprekken [")

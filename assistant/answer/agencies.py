@@ -38,6 +38,8 @@ _GENERIC_FOR_LISTS = ("agentschap", "agentschappen", "departement", "departement
 # documents, they weigh half an average idea, so a sentence that only shares the verb and a broader word
 # ("gebruikt ... enquêtes") does not pass for one about the subject.
 _ANAPHOR = re.compile(r"^(deze|dit|die|dat|daarbij|hierbij|daarnaast|bovendien|ook|zo|er)\b", re.I)
+# "Bij lokale besturen wordt ook ... gepeild": an "ook" among a sentence's first words adds to the one before.
+_ALSO = re.compile(r"^(?:\S+\s+){1,4}ook\b", re.I)
 
 
 class AgencyAnswerer:
@@ -124,16 +126,7 @@ class AgencyAnswerer:
                 if gain >= NEIGHBOUR_GAIN or anaphor:
                     chosen.append(same[i])
                     covered |= same[i].stems
-        # A sentence that leans on the one before ("Ook dit is ...", "Die feedback ...") brings it along, up to two
-        # back: quoted alone, "dit" would point at nothing.
-        first = min(chosen, key=lambda u: u.position)
-        for _ in range(ANAPHOR_BACK):
-            i = first.position - 1
-            if i < 0 or same[i].bullet or same[i] in chosen or not _ANAPHOR.match(first.text):
-                break
-            first = same[i]
-            chosen.append(first)
-        chosen.sort(key=lambda u: u.position)
+        chosen = _leaning_back(chosen, same)
         last = chosen[-1]
         if last.text.endswith(":"):
             following = [u for u in same[last.position + 1:] if u.bullet and u.lead == last.text]
@@ -158,7 +151,7 @@ class AgencyAnswerer:
         best = max(others, key=lambda u: self._score(u, weights, intent, question, _neighbours(u, units)))
         if _coverage(best, weights) < max(MIN_COVERAGE, 0.8 * _coverage(first, weights)):
             return []
-        return [best]
+        return _leaning_back([best], [u for u in units if u.passage is best.passage])
 
     def _per_agency(self, question: str, passages: list[Passage], units: list[Unit],
                     weights: dict[frozenset[str], float], intent: Intent) -> Answer:
@@ -206,6 +199,21 @@ class AgencyAnswerer:
             return abstain(question, passages, "Geen passage gaat over wat gevraagd wordt.")
         answer = answer_from(question, passages, "\n".join(lines), chosen)
         return replace(answer, comparison=tuple(rows))
+
+
+def _leaning_back(chosen: list[Unit], same: list[Unit]) -> list[Unit]:
+    """The chosen sentences of a passage (`same`, in order), with those their first one leans on ("Ook dit is ...",
+    "Die feedback ...", "Bij lokale besturen wordt ook ..."), up to ANAPHOR_BACK back: quoted alone, "dit" would
+    point at nothing, and "ook" would add to nothing."""
+    chosen = list(chosen)
+    first = min(chosen, key=lambda u: u.position)
+    for _ in range(ANAPHOR_BACK):
+        i = first.position - 1
+        if i < 0 or same[i].bullet or same[i] in chosen or not (_ANAPHOR.match(first.text) or _ALSO.match(first.text)):
+            break
+        first = same[i]
+        chosen.append(first)
+    return sorted(chosen, key=lambda u: u.position)
 
 
 def _share(stems: set[str], weights: dict[frozenset[str], float],
