@@ -7,12 +7,13 @@ generation and searched with one matrix product; a larger index uses Chroma's HN
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..types import Chunk
+from .store import CHUNK_FIELDS
 
 # 20,000 chunks of 384 floats are 30 MB and a matrix product of a few milliseconds; above it, HNSW.
 EXACT_MAX_CHUNKS = 20_000
@@ -23,36 +24,39 @@ class Unsupported(ValueError):
 
 
 def matches(where: dict[str, Any] | None, chunk: Chunk) -> bool:
-    """Chroma's `where` on a chunk's fields and metadata, for the operators the assistant uses ($in, $nin, $eq,
-    $ne, $and, $or). A field a chunk lacks matches $nin and $ne, as in Chroma."""
+    """Chroma's `where` on a chunk's fields and metadata (see `predicate`)."""
+    return predicate(where)(chunk)
+
+
+def predicate(where: dict[str, Any] | None) -> Callable[[Chunk], bool]:
+    """Chroma's `where` as a test of a chunk's fields and metadata, for the operators the assistant uses ($in,
+    $nin, $eq, $ne, $and, $or); any other raises Unsupported. A field a chunk lacks matches $nin and $ne, as in
+    Chroma. Built once per search: the lists of $in and $nin become sets, not scanned once a chunk."""
     if not where:
-        return True
+        return lambda chunk: True
     if len(where) != 1:
-        return all(matches({key: value}, chunk) for key, value in where.items())
+        parts = [predicate({key: value}) for key, value in where.items()]
+        return lambda chunk: all(test(chunk) for test in parts)
     (key, condition), = where.items()
-    if key == "$and":
-        return all(matches(part, chunk) for part in condition)
-    if key == "$or":
-        return any(matches(part, chunk) for part in condition)
-    value = _field(chunk, key)
+    if key in ("$and", "$or"):
+        parts = [predicate(part) for part in condition]
+        combine = all if key == "$and" else any
+        return lambda chunk: combine(test(chunk) for test in parts)
     if not isinstance(condition, dict):
-        return value == condition
+        return lambda chunk: _field(chunk, key) == condition
     (op, target), = condition.items()
-    if op == "$in":
-        return value in target
-    if op == "$nin":
-        return value not in target
-    if op == "$eq":
-        return value == target
-    if op == "$ne":
-        return value != target
+    if op in ("$in", "$nin"):
+        members = frozenset(target)
+        inside = op == "$in"
+        return lambda chunk: (_field(chunk, key) in members) == inside
+    if op in ("$eq", "$ne"):
+        equal = op == "$eq"
+        return lambda chunk: (_field(chunk, key) == target) == equal
     raise Unsupported(f"filter operator {op}")
 
 
 def _field(chunk: Chunk, key: str) -> Any:
-    if key in ("doc_id", "title", "section", "item", "start", "end"):
-        return getattr(chunk, key)
-    return chunk.metadata.get(key)
+    return getattr(chunk, key) if key in CHUNK_FIELDS else chunk.metadata.get(key)
 
 
 class ExactVectors:
@@ -73,7 +77,8 @@ class ExactVectors:
         similarity = self.matrix @ query
         allowed = np.arange(len(self.chunks))
         if where:
-            allowed = np.array([i for i, c in enumerate(self.chunks) if matches(where, c)], dtype=int)
+            test = predicate(where)
+            allowed = np.array([i for i, c in enumerate(self.chunks) if test(c)], dtype=int)
             if not len(allowed):
                 return []
         order = allowed[np.argsort(-similarity[allowed], kind="stable")[:k]]

@@ -31,7 +31,7 @@ FORMAT = 1  # bump when the stored layout changes
 # Rows a `get` reads at once: Chroma reads the metadata of all the rows it returns in one SQL statement, and
 # at 100k chunks that statement has more variables than SQLite allows ("too many SQL variables").
 GET_PAGE = 10_000
-_CHUNK_FIELDS = {"doc_id", "title", "section", "item", "start", "end"}
+CHUNK_FIELDS = {"doc_id", "title", "section", "item", "start", "end"}  # a Chunk's own, the rest is metadata
 
 # How many neighbours the vector search keeps in view. Chroma's default, 100, gave a different top 40 in 10 of 40
 # questions from one process to the next on the archive set (1,809 chunks), and so different answers; at 500 all
@@ -200,7 +200,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
 def to_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
     """The chunk that `chunk_metadata` stored."""
     meta = dict(meta)
-    fields = {k: meta.pop(k) for k in _CHUNK_FIELDS if k in meta}
+    fields = {k: meta.pop(k) for k in CHUNK_FIELDS if k in meta}
     return Chunk(id=chunk_id, doc_id=str(fields.get("doc_id", "")), text=text,
                  start=int(fields.get("start", 0)), end=int(fields.get("end", 0)),
                  title=str(fields.get("title", "")), section=str(fields.get("section", "text")),
