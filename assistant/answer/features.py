@@ -95,20 +95,22 @@ class Featurizer:
     def asked(self, question: str, intent: Intent, passages: Sequence[Passage] = ()) -> Asked:
         concepts = self.analyzer.concepts(question)
         weights = weigh(concepts, self.analyzer, self.idf, self.df)
-        head = head_noun(intent.counted)
-        counted = frozenset(s for c in self.analyzer.concepts(head) for s in c.stems)
-        if is_english(question) and intent.counted:
+        english = is_english(question)
+        if english and intent.counted:
             # "How many direct jobs did ...": English puts the counted noun last, and only the question's own
             # concepts carry its Dutch translations ("jobs" -> "banen").
             head = intent.counted
             phrase = {w.casefold() for w in head.split()}
             counted = frozenset(s for c in concepts if c.word.casefold() in phrase for s in c.stems)
+        else:
+            head = head_noun(intent.counted)
+            counted = frozenset(s for c in self.analyzer.concepts(head) for s in c.stems)
         raw = words(question)
         tokens = [self.analyzer.tokens(w) for w in raw]
         pairs = tuple((a[0], b[0]) for w, a, b in zip(raw, tokens, tokens[1:])
                       if _ATTRIBUTIVE.search(w) and len(a) == 1 and len(b) == 1 and not b[0].isdigit())
         names = place_and_names(question, intent)
-        if is_english(question):
+        if english:
             # An English question says its names in English ("Ethiopia", "European Court of Human Rights") and
             # capitalises months and nationalities; the passages are Dutch. Only a name some passage says as the
             # question does tells the candidates apart; the others say nothing either way.
