@@ -100,6 +100,23 @@ def test_split_sentences_cuts_at_an_end_before_a_capital_digit_or_quote(text: st
     assert split_sentences(text) == sentences
 
 
+@pytest.mark.parametrize(("text", "sentences"), [
+    # a lone letter: a party to a judgment, an initial
+    ("De arresten Smit c. Nederland en Jansen c. Belgie. Beide in 2004.",
+     ["De arresten Smit c. Nederland en Jansen c. Belgie.", "Beide in 2004."]),
+    ("Minister J. Peeters antwoordt. Dat volstaat.", ["Minister J. Peeters antwoordt.", "Dat volstaat."]),
+    # an abbreviation before a number, and a dotted one before anything
+    ("Zie vraag nr. 412 en art. 7 van de wet. Verder niets.", ["Zie vraag nr. 412 en art. 7 van de wet.",
+                                                              "Verder niets."]),
+    ("Het gaat m.b.t. De Post om een akkoord. Klaar.", ["Het gaat m.b.t. De Post om een akkoord.", "Klaar."]),
+    # a word that ends a sentence before a number still does, and "enz." may end one
+    ("Er zijn 14 zones. 3 ervan zijn klaar.", ["Er zijn 14 zones.", "3 ervan zijn klaar."]),
+    ("Appels, peren, enz. De rest niet.", ["Appels, peren, enz.", "De rest niet."]),
+])
+def test_a_period_after_an_abbreviation_ends_no_sentence(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences
+
+
 @pytest.mark.parametrize("question, english", [
     ("Which agencies use web surveys?", True),
     ("Welke agentschappen gebruiken websurveys?", False),

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import simplemma
 import Stemmer
+from pysbd.lang.dutch import Dutch
 from bm25s.stopwords import STOPWORDS_DUTCH, STOPWORDS_EN, STOPWORDS_EN_PLUS
 
 from .dictionary import to_dutch
@@ -53,9 +54,36 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+# pysbd's Dutch abbreviations (1,600, most of them Belgian legal ones: "art", "nr", "blz", "b.s", "d.w.z"). pysbd
+# itself took 85 ms to split a 3,000-character answer, the regex well under 1 ms; its list is what it knows.
+ABBREVIATIONS = frozenset(a.casefold() for a in Dutch.Abbreviation.ABBREVIATIONS if " " not in a)
+_LAST_WORD = re.compile(r"(?:^|[\s(\[])([^\W\d_]+(?:\.[^\W\d_]+)*)\.$")
+
+
 def split_sentences(text: str) -> list[str]:
-    """The text cut after each sentence end, the white space between sentences left out."""
-    return _SENTENCE_END.split(text)
+    """The text cut after each sentence end, the white space between sentences left out. A period after an
+    abbreviation ends no sentence: a lone letter ("Ernst c. Belgie", "J. Peeters"), a dotted abbreviation
+    ("m.b.t. De"), or one before a number ("vraag nr. 1780", "art. 58"). Whether "enz. De" ends one cannot be told,
+    so it does."""
+    out: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if _abbreviated(text[start:match.start()], text[match.end():match.end() + 1]):
+            continue
+        out.append(text[start:match.start()])
+        start = match.end()
+    out.append(text[start:])
+    return out
+
+
+def _abbreviated(before: str, next_char: str) -> bool:
+    found = _LAST_WORD.search(before)
+    if not found:
+        return False
+    word = found.group(1).casefold()
+    if len(word) == 1:
+        return True
+    return word in ABBREVIATIONS and ("." in word or next_char.isdigit())
 
 
 @dataclass(frozen=True)
