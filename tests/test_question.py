@@ -27,6 +27,10 @@ def test_kind_of_question(question: str, kind: str) -> None:
     ("How many people answered?", "number"),
     ("Welke software gebruikt het agentschap?", "name"),
     ("Hoe verloopt de bevraging?", ""),
+    # "when" asks a date unless it joins a clause to a question that asks something else
+    ("Kan de minister meedelen wanneer de meting start?", "date"),
+    ("Which office was busiest when the strike began?", "name"),
+    ("Welke dienst was bevoegd wanneer de klacht binnenkwam?", "name"),
 ])
 def test_what_the_question_wants(question: str, wants: str) -> None:
     assert analyze_question(question).wants == wants

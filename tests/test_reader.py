@@ -382,3 +382,16 @@ def test_a_sentence_that_says_no_figures_exist_says_no_data(text: str, no_data: 
     corpus = Corpus(f"---\nid: nd\ntitle: Kosten\n---\n## Antwoord\n\n{text}\n")
     (features,) = features_of(corpus, "Hoeveel kostte de opvang per gemeente?").values()
     assert features["no_data"] == no_data
+
+
+@pytest.mark.parametrize("question, kind", [
+    # no word that asks: yes or no, whatever the question mentions
+    ("Vallen de kosten van de verhuis onder de vergoeding?", "yesno"),
+    ("Krijgen de vrijwilligers een bedrag per dag terug?", "yesno"),
+    # an order is no yes-or-no question, and neither are keywords
+    ("Geef het aantal inbraken in 2016.", "number"),
+    ("kosten verhuis vrijwilligers", "amount"),
+    ("Hoeveel kostte de verhuis?", "amount"),
+])
+def test_a_question_without_a_word_that_asks_asks_yes_or_no(question: str, kind: str) -> None:
+    assert answer_kind(question, analyze_question(question)) == kind

@@ -11,7 +11,7 @@ from ..dates import DUTCH_MONTHS, ENGLISH_MONTHS, month_pattern
 from ..search.text import fold, words
 from ..types import Passage
 from .units import Unit
-from .question import Intent, name_is_mentioned
+from .question import INTERROGATIVE, Intent, name_is_mentioned
 
 # "12 interne “Heerlijk Helder” leerinitiatieven": the counted word may follow its number by four words.
 COUNT_WINDOW = 4
@@ -41,6 +41,9 @@ _YES_NO_OPENERS = {"is", "zijn", "was", "waren", "wordt", "worden", "werd", "wer
                    "mogen", "moet", "moeten", "zal", "zullen", "heeft", "hebben", "had", "hadden", "bestaat",
                    "bestaan", "gaat", "komt", "are", "does", "do", "did", "can", "could", "will", "would",
                    "has", "have", "should", "may", "must"}
+# Verbs that open an order rather than a question: "Geef het aantal ...", "Noem de ...".
+_ORDERS = {"geef", "noem", "vergelijk", "som", "beschrijf", "leg", "licht", "schets", "give", "name", "list", "compare",
+           "describe", "explain", "state", "tell"}
 _WHY = re.compile(r"\b(waarom|om welke reden|why|for what reason)\b", re.I)
 _HOW = re.compile(r"^\s*(hoe|how|op welke (wijze|manier)|in what way)\b(?!\s+(veel|many|much|lang|long|groot))",
                   re.I)
@@ -107,6 +110,9 @@ def answer_kind(question: str, intent: Intent) -> str:
     folded = fold(question)
     if _WHY.search(question):
         return "why"
+    first = words(question)[:1]
+    if question.rstrip().endswith("?") and first and first[0] not in _ORDERS and not INTERROGATIVE.search(question):
+        return "yesno"  # a question without a word that asks: "Horen de kosten ... thuis in ...?" asks no amount
     if intent.wants == "amount":
         return "amount"
     if intent.wants == "frequency":
@@ -119,7 +125,6 @@ def answer_kind(question: str, intent: Intent) -> str:
         return "percentage"
     if intent.wants == "date":
         return "date"
-    first = words(question)[:1]
     if first and first[0] in _YES_NO_OPENERS:
         return "yesno"
     if _HOW.search(question):

@@ -30,6 +30,9 @@ _AGENCY_WORDS = {"agentschap", "agentschappen", "departement", "departementen", 
                  "entiteit", "dienst", "diensten", "agency", "agencies", "department", "departments",
                  "organisation", "organization", "minister", "ministers"}
 _NAME = re.compile(r"\b(welke?|which|what|wie|who|met wie|with whom)\b", re.I)
+# The words that ask: a question without one asks yes or no ("Horen de kosten ... thuis in ...?"), or is an order.
+INTERROGATIVE = re.compile(r"\b(wie|wat|welke?|waar\w*|wanneer|waarom|hoe|hoeveel|who|whom|whose|what|which|where|"
+                           r"when|why|how)\b", re.I)
 
 # Words that are capitalised in a question without naming anything a passage must mention.
 _GENERIC_NAMES = {
@@ -42,6 +45,18 @@ _NAME_TOKEN = r"[A-ZÀ-Ý][\w&'.-]*"
 _CONNECTOR = r"(?:\s+(?:en|of|van|voor|de|het|der|den|the|and|of|for|&)(?=\s+[A-ZÀ-Ý]))*"
 _NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:{_CONNECTOR}\s+{_NAME_TOKEN})*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z][A-Za-z&]*$")
+
+
+def _asks_date(question: str) -> bool:
+    """"Wanneer ...?", "Kan u meedelen wanneer ...", "Op welke datum ...", but not the "when" that joins a clause to a
+    question that asks something else ("Which strain was predominant when the epidemic started?")."""
+    found = _DATE.search(question)
+    if not found:
+        return False
+    if found.group(0).casefold() in ("wanneer", "when"):
+        first = INTERROGATIVE.search(question)
+        return first is None or first.start() >= found.start()
+    return True
 
 
 _ABOUT_QUESTION = re.compile(r"\b(vraag|vragen|vroeg|gevraagd|vraagsteller|question|questions|asked)\b", re.I)
@@ -64,7 +79,7 @@ def analyze_question(question: str) -> Intent:
         wants = "frequency"
     elif _AMOUNT.search(question):
         wants = "amount"
-    elif _DATE.search(question):
+    elif _asks_date(question):
         wants = "date"
     elif _NUMBER.search(question):
         wants = "number"
