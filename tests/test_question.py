@@ -62,6 +62,10 @@ def test_a_name_counts_as_mentioned_only_as_a_whole() -> None:
     ("How many 'Heerlijk Helder' sessions were there?", "Heerlijk Helder sessions"),
     ("Hoeveel procent is tevreden?", "procent"),
     ("Wat is de score?", ""),
+    # English: the noun phrase ends at a function word or at a verb in -ing after it
+    ("How many complaints concerning delays against the railways were filed?", "complaints"),
+    ("How many waiting rooms did the office open?", "waiting rooms"),
+    ("How many hours of training were given?", "hours"),
 ])
 def test_counted_noun(question: str, counted: str) -> None:
     assert counted_noun(question) == counted

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
 from ..search.glossary import ENGLISH_TO_DUTCH
 from ..search.text import STOPWORDS, fold
 
@@ -113,10 +115,12 @@ def counted_noun(question: str) -> str:
     match = re.search(r"\b(?:hoeveel|how many|how much|aantal|number of)\s+(.*)", question, re.I)
     if not match:
         return ""
+    english = match.group(0)[:3].casefold() in ("how", "num")
     counted: list[str] = []
     for word in re.findall(r"[\w&-]+", match.group(1))[:4]:
-        if fold(word) in STOPWORDS:
-            break
+        folded = fold(word)
+        if folded in STOPWORDS or english and (folded in STOPWORDS_EN_PLUS or counted and folded.endswith("ing")):
+            break  # English: "judgments finding against ..." counts judgments; "flying hours" counts flying hours
         counted.append(word)
     return " ".join(counted)
 
