@@ -68,7 +68,8 @@ def split_sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        if _abbreviated(text[start:match.start()], text[match.end():match.end() + 1]):
+        # The sentence's last 64 characters hold its last word: an abbreviation is short.
+        if _abbreviated(text[max(start, match.start() - 64):match.start()], text[match.end():match.end() + 1]):
             continue
         out.append(text[start:match.start()])
         start = match.end()
