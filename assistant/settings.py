@@ -47,7 +47,7 @@ class Settings:
     rrf_k: int = 10
     # The judge's chance below which the reader declines a fact question; 0: the one fitted with the model (0.56).
     # Lower answers more and answers wrongly more: on the archive set, out of fold, 0.46 gave answer 0.700 /
-    # abstention 0.850 and 0.26 gave 0.745 / 0.675 (README, "How an answer is made").
+    # abstention 0.850 and 0.26 gave 0.745 / 0.650 (README, "How an answer is made").
     reader_threshold: float = 0.0
     max_question_chars: int = 20_000  # real written questions run to several thousand characters
     batch_size: int = 32  # chunks embedded per model call

@@ -395,3 +395,16 @@ def test_a_sentence_that_says_no_figures_exist_says_no_data(text: str, no_data: 
 ])
 def test_a_question_without_a_word_that_asks_asks_yes_or_no(question: str, kind: str) -> None:
     assert answer_kind(question, analyze_question(question)) == kind
+
+
+@pytest.mark.parametrize("text, answered", [
+    ("De gemiddelde dagprijs van de opvang bedraagt 42,30 euro. Fedasil beheert de opvang sinds 2002.", False),
+    ("De gemiddelde dagprijs van de opvang bij Fedasil bedraagt 42,30 euro. De opvang loopt sinds 2002.", True),
+])
+def test_the_judge_weighs_whether_the_answering_sentence_names_what_was_asked(text: str, answered: bool) -> None:
+    # The amount stands first (a fact of the kind asked); the judge sees whether that sentence says "Fedasil".
+    corpus = Corpus(f"---\nid: opvang\ntitle: Opvang\n---\n## Antwoord\n\n{text}\n")
+    answer = corpus.answer("Wat kost een dag opvang bij Fedasil?", model=only("names_in_sentence", 2.0, 0.6))
+    assert answer.answered is answered
+    if answered:
+        assert answer.text.startswith("De gemiddelde dagprijs van de opvang bij Fedasil bedraagt 42,30 euro")

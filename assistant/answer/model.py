@@ -23,7 +23,7 @@ FEATURES = (
 # next, and what it holds of what was asked.
 JUDGE_FEATURES = (
     "share", "margin", "coverage", "fact_question", "type_fit", "counted_near", "years_in_passage", "years_in_sentence",
-    "names_in_passage", "names_specific", "points_elsewhere", "window_missing", "rare_unsaid",
+    "names_in_passage", "names_in_sentence", "names_specific", "points_elsewhere", "window_missing", "rare_unsaid",
     "modifier_conflict", "year_conflict", "missing_weight", "matched_idf", "novelty", "inverse_rank", "proximity",
 )
 
