@@ -314,16 +314,16 @@ def test_a_small_index_searches_its_vectors_exactly_in_every_filter_and_after_a_
 
 
 def test_a_filter_the_exact_search_cannot_read_goes_to_chroma() -> None:
-    from assistant.search.exact import Unsupported, matches
+    from assistant.search.exact import Unsupported, predicate
     from assistant.types import Chunk
 
     chunk = Chunk(id="a#1", doc_id="a", text="x", start=0, end=1, metadata={"collection": "kabinet"})
     public = Chunk(id="b#1", doc_id="b", text="x", start=0, end=1)
-    hidden = {"collection": {"$nin": ["kabinet"]}}
-    assert (matches(hidden, chunk), matches(hidden, public)) == (False, True)  # a field a chunk lacks: $nin holds
-    assert matches({"$or": [{"doc_id": "b"}, {"collection": {"$in": ["kabinet"]}}]}, chunk)
+    hidden = predicate({"collection": {"$nin": ["kabinet"]}})
+    assert (hidden(chunk), hidden(public)) == (False, True)  # a field a chunk lacks: $nin holds
+    assert predicate({"$or": [{"doc_id": "b"}, {"collection": {"$in": ["kabinet"]}}]})(chunk)
     with pytest.raises(Unsupported, match=r"\$gt"):
-        matches({"start": {"$gt": 0}}, chunk)
+        predicate({"start": {"$gt": 0}})
 
 
 def test_the_whole_document_bm25_holds_each_title_once_and_every_chunks_text(build_assistant) -> None:

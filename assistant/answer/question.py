@@ -112,12 +112,12 @@ def head_noun(question: str) -> str:
 def counted_noun(question: str) -> str:
     """The words a "Hoeveel ..." question counts, up to its first stop word: "Bij hoeveel contactpersonen
     liep ..." -> "contactpersonen liep"; "How many 'Heerlijk Helder' sessions" -> "Heerlijk Helder sessions"."""
-    match = re.search(r"\b(?:hoeveel|how many|how much|aantal|number of)\s+(.*)", question, re.I)
+    match = re.search(r"\b(hoeveel|how many|how much|aantal|number of)\s+(.*)", question, re.I)
     if not match:
         return ""
-    english = match.group(0)[:3].casefold() in ("how", "num")
+    english = match.group(1).casefold() in ("how many", "how much", "number of")
     counted: list[str] = []
-    for word in re.findall(r"[\w&-]+", match.group(1))[:4]:
+    for word in re.findall(r"[\w&-]+", match.group(2))[:4]:
         folded = fold(word)
         if folded in STOPWORDS or english and (folded in STOPWORDS_EN_PLUS or counted and folded.endswith("ing")):
             break  # English: "judgments finding against ..." counts judgments; "flying hours" counts flying hours

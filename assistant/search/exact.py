@@ -23,11 +23,6 @@ class Unsupported(ValueError):
     """A Chroma filter this module cannot evaluate: the caller asks Chroma instead."""
 
 
-def matches(where: dict[str, Any] | None, chunk: Chunk) -> bool:
-    """Chroma's `where` on a chunk's fields and metadata (see `predicate`)."""
-    return predicate(where)(chunk)
-
-
 def predicate(where: dict[str, Any] | None) -> Callable[[Chunk], bool]:
     """Chroma's `where` as a test of a chunk's fields and metadata, for the operators the assistant uses ($in,
     $nin, $eq, $ne, $and, $or); any other raises Unsupported. A field a chunk lacks matches $nin and $ne, as in
