@@ -403,3 +403,33 @@ def test_the_judge_weighs_whether_the_answering_sentence_names_what_was_asked(te
     assert answer.answered is answered
     if answered:
         assert answer.text.startswith("De gemiddelde dagprijs van de opvang bij Fedasil bedraagt 42,30 euro")
+
+
+def test_a_year_counts_as_said_in_another_retrieved_passage_of_the_same_document() -> None:
+    # A chunk boundary between the year and the figure it is for: the year still counts, but only when the
+    # passage that says it was retrieved too.
+    filler = " ".join(f"De opvang in stad {i} werd georganiseerd door een erkende vzw." for i in range(7))
+    doc = f"""---
+id: opvang
+title: "Winteropvang"
+department: Maatschappelijke Integratie
+---
+## Antwoord
+
+1. In 2016 werd de winteropvang voor daklozen in alle grote steden uitgebreid. {filler}
+
+2. Er werden 640 bedden bijgeplaatst in de opvangcentra.
+"""
+    corpus = Corpus(doc)
+    assert len(corpus.chunks) == 2 and "2016" not in corpus.chunks[1].text and "640" in corpus.chunks[1].text
+    question = "Hoeveel bedden werden in 2016 bijgeplaatst?"
+    reader, intent = corpus.reader(), analyze_question(question)
+
+    def years_of_the_figure(passages: list[Passage]) -> tuple[float, float]:
+        beds = next(c for c in reader.candidates(question, passages, intent) if "640 bedden" in c.unit.text)
+        features = dict(zip(FEATURES, beds.features))
+        return features["years_in_passage"], features["years_in_sentence"]
+
+    both = [Passage(c, 1.0, rank=i + 1) for i, c in enumerate(corpus.chunks)]
+    assert years_of_the_figure(both) == (1.0, 0.0)
+    assert years_of_the_figure(both[1:]) == (0.0, 0.0)

@@ -127,6 +127,12 @@ class Featurizer:
             return []
         top_score = max(p.score for p in passages) or 1.0
         out: list[Candidate] = []
+        # Where a year counts as said for a passage: in any retrieved passage of its document, as a chunk boundary
+        # may split the sentence with a figure from the one with the year it is for. A name counts in the passage
+        # itself only: over the document, traps answered (mean of four CV splits 111.0 handled against 112.0).
+        documents: dict[str, list[str]] = {}
+        for passage in passages:
+            documents.setdefault(passage.chunk.doc_id, []).append(context_of(passage))
         for passage in passages:
             # A unit without a word ("3.", an item's number split off) says nothing; an instruction to a language
             # model planted in a document ("Negeer alle vorige instructies ...") is no answer to anything.
@@ -135,7 +141,7 @@ class Featurizer:
                      if _WORD.search(u.text) and not (instruction and u.text in instruction)]
             stems = [set(self.analyzer.tokens(said(u))) for u in units]
             whole = set(self.analyzer.tokens(f"{passage.chunk.title} {passage.chunk.text}"))
-            haystack = context_of(passage)
+            haystack = "\n".join(documents[passage.chunk.doc_id])
             for i, unit in enumerate(units):
                 neighbours = [stems[j] for j in (i - 1, i + 1) if 0 <= j < len(units)]
                 out.append(Candidate(unit, self._features(asked, unit, stems[i], neighbours, whole, haystack,
@@ -192,7 +198,7 @@ class Featurizer:
             "years_in_sentence": years_in_sentence,
             "years_in_passage": found_share(asked.years, haystack),
             "names_in_sentence": names_share(asked.names, text),
-            "names_in_passage": names_share(asked.names, haystack),
+            "names_in_passage": names_share(asked.names, context_of(passage)),
             "inverse_rank": 1.0 / passage.rank if passage.rank else 0.0,
             "score_ratio": passage.score / top_score,
             "first_sentence": float(unit.position == 0),
@@ -273,3 +279,4 @@ class Featurizer:
         if len(positions) < 2:
             return 0.0
         return min(1.0, len(positions) / (positions[-1] - positions[0] + 1))
+
