@@ -130,10 +130,11 @@ class Featurizer:
         # Where a year counts as said for a passage: in any retrieved passage of its document, as a chunk boundary
         # may split the sentence with a figure from the one with the year it is for. A name counts in the passage
         # itself only: over the document, traps answered (mean of four CV splits 111.0 handled against 112.0).
+        contexts = [context_of(p) for p in passages]
         documents: dict[str, list[str]] = {}
-        for passage in passages:
-            documents.setdefault(passage.chunk.doc_id, []).append(context_of(passage))
-        for passage in passages:
+        for passage, context in zip(passages, contexts):
+            documents.setdefault(passage.chunk.doc_id, []).append(context)
+        for passage, context in zip(passages, contexts):
             # A unit without a word ("3.", an item's number split off) says nothing; an instruction to a language
             # model planted in a document ("Negeer alle vorige instructies ...") is no answer to anything.
             instruction = split_instruction(passage.chunk.text)[1]
@@ -141,10 +142,10 @@ class Featurizer:
                      if _WORD.search(u.text) and not (instruction and u.text in instruction)]
             stems = [set(self.analyzer.tokens(said(u))) for u in units]
             whole = set(self.analyzer.tokens(f"{passage.chunk.title} {passage.chunk.text}"))
-            haystack = "\n".join(documents[passage.chunk.doc_id])
+            document = "\n".join(documents[passage.chunk.doc_id])
             for i, unit in enumerate(units):
                 neighbours = [stems[j] for j in (i - 1, i + 1) if 0 <= j < len(units)]
-                out.append(Candidate(unit, self._features(asked, unit, stems[i], neighbours, whole, haystack,
+                out.append(Candidate(unit, self._features(asked, unit, stems[i], neighbours, whole, context, document,
                                                           passage, top_score)))
         # How a candidate stands against the others for the same question: the ranking is among them.
         for name in ("coverage", "matched_idf"):
@@ -165,7 +166,9 @@ class Featurizer:
         return out
 
     def _features(self, asked: Asked, unit: Unit, stems: set[str], neighbours: list[set[str]], whole: set[str],
-                  haystack: str, passage: Passage, top_score: float) -> list[float]:
+                  context: str, document: str, passage: Passage, top_score: float) -> list[float]:
+        """`context` is where a name counts as said for the passage (context_of), `document` where a year does: the
+        contexts of every retrieved passage of its document."""
         weights = asked.weights
         total = sum(weights.values()) or 1.0
         text = said(unit)
@@ -196,9 +199,9 @@ class Featurizer:
             "novelty": len(own) / max(len(stems), 1),
             "counted_near": self._counted_near(asked, unit),
             "years_in_sentence": years_in_sentence,
-            "years_in_passage": found_share(asked.years, haystack),
+            "years_in_passage": found_share(asked.years, document),
             "names_in_sentence": names_share(asked.names, text),
-            "names_in_passage": names_share(asked.names, context_of(passage)),
+            "names_in_passage": names_share(asked.names, context),
             "inverse_rank": 1.0 / passage.rank if passage.rank else 0.0,
             "score_ratio": passage.score / top_score,
             "first_sentence": float(unit.position == 0),
@@ -279,4 +282,3 @@ class Featurizer:
         if len(positions) < 2:
             return 0.0
         return min(1.0, len(positions) / (positions[-1] - positions[0] + 1))
-
