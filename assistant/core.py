@@ -3,10 +3,13 @@ files, ask a question."""
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from chromadb.api import ClientAPI
+from chromadb.api.client import SharedSystemClient
 from langchain_core.embeddings import Embeddings
 
 from .answer.citations import cited_numbers, renumber
@@ -15,10 +18,11 @@ from .answer.units import Answerer
 from .answer.reader import Reader
 from .answer.question import analyze_question
 from .checks import check_k
-from .errors import AssistantError, InputError
+from .errors import AssistantError, IndexMismatchError, InputError
 from .ingest.collection import PUBLIC_COLLECTION
 from .ingest.pipeline import Failure, FileResult, IngestResult, Progress, ingest_paths
 from .search.index import Index, open_client
+from .search.store import stored_documents
 from .search.retrieve import per_agency, rerank, resolve_filters, retrieve
 from .settings import Settings
 from .types import Answer, Citation, Passage
@@ -63,7 +67,13 @@ class Assistant:
             open_client(index_dir, create=False)  # raises IndexMissingError with what to do
         embedder = embedder or _load_embedder(settings)
         client = open_client(index_dir, create=True)
-        assistant = cls(settings, Index(client, settings, embedder), answerer)  # type: ignore[arg-type]
+        try:
+            index = Index(client, settings, embedder)
+        except IndexMismatchError as exc:
+            if not (exists and settings.default_index):
+                raise  # someone's own index: rebuilding it unasked could take hours
+            index = Index(rebuild(index_dir, client, settings, embedder, str(exc)), settings, embedder)
+        assistant = cls(settings, index, answerer)  # type: ignore[arg-type]
         if not exists and settings.default_index and not create:
             log.info("no index in %s yet: building it from %s", index_dir, settings.corpus_dir)
             assistant.ingest([settings.corpus_dir])
@@ -103,6 +113,25 @@ class Assistant:
         if filters:
             notices.append(f"Filter toegepast: {filters.describe()}.")
         return replace(answer, searched=question, notices=tuple(notices))
+
+
+def rebuild(index_dir: Path, client: ClientAPI, settings: Settings, embedder: Embeddings, why: str) -> ClientAPI:
+    """The default index, built by other settings (an older chunker, another model), built again from the documents
+    it holds, those added in the chat too. The new index is built in a folder beside it and takes its place once
+    complete: an interruption leaves the old one as it was."""
+    documents = stored_documents(client)
+    log.warning("%s: building it again from its %d documents", why, len(documents))
+    fresh = index_dir.with_name(f"{index_dir.name}.rebuilding")
+    shutil.rmtree(fresh, ignore_errors=True)
+    Index(open_client(fresh, create=True), settings, embedder).add_documents(iter(documents))
+    # Chroma keeps one client a folder for the process: forget both, as the folders change places.
+    SharedSystemClient.clear_system_cache()
+    previous = index_dir.with_name(f"{index_dir.name}.previous")
+    shutil.rmtree(previous, ignore_errors=True)
+    index_dir.rename(previous)
+    fresh.rename(index_dir)
+    shutil.rmtree(previous)
+    return open_client(index_dir, create=False)
 
 
 def check_question(question: str, limit: int) -> str:

@@ -211,6 +211,33 @@ def test_opening_an_index_with_other_settings_is_an_error(build_assistant, fake_
     assert [c.doc_id for c in build_assistant().index.chunks] == ["stuurgroep"]
 
 
+def test_the_default_index_built_with_other_settings_is_built_again_from_the_documents_it_holds(
+        fake_embedder, tmp_path: Path) -> None:
+    # An older chunker (here: another chunk size) built the default index, and a document was added in the chat
+    # from a file that is gone since: the rebuild keeps it, from the index's own records.
+    index_dir, added = tmp_path / "index", tmp_path / "upload" / "bruggen.txt"
+    added.parent.mkdir()
+    added_text = " ".join(f"Brug {i} over het kanaal werd in {2000 + i} hersteld." for i in range(12))
+    added.write_text(added_text, encoding="utf-8")
+    old = Assistant.open(Settings(index_dir=index_dir, corpus_dir=DATA / "opgroeien.jsonl", chunk_size=200,
+                                  chunk_overlap=20), embedder=fake_embedder)
+    old.ingest([added])
+    added.unlink()
+    before = old.index.document_ids()
+    assert before == ["18", "bruggen", "opg-wachttijden"]
+
+    settings = Settings(index_dir=index_dir, corpus_dir=DATA / "opgroeien.jsonl")
+    with pytest.raises(IndexMismatchError):  # someone's own index is never rebuilt unasked
+        Assistant.open(settings.with_(default_index=False), embedder=fake_embedder)
+    rebuilt = Assistant.open(settings, embedder=fake_embedder)
+    assert rebuilt.index.document_ids() == before
+    stored = [rebuilt.index.document(i) for i in before]
+    texts = sorted(c.text for doc in stored if doc for c in split_into_chunks(doc))
+    assert sorted(c.text for c in rebuilt.index.chunks) == texts != sorted(c.text for c in old.index.chunks)
+    assert [c.text for c in rebuilt.index.chunks if c.doc_id == "bruggen"] == [added_text]  # one chunk, not three
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index", "upload"]  # no folder left beside it
+
+
 def test_opening_a_missing_index_is_an_error_and_creates_nothing(fake_embedder, tmp_path: Path) -> None:
     missing = tmp_path / "nergens"
     with pytest.raises(IndexMissingError) as caught:

@@ -64,7 +64,7 @@ class Store:
                 raise IndexMismatchError(
                     f"the index in {where} was built with other settings ({changed}); use the settings it was "
                     "built with, another --index folder for the new ones, or delete the folder and ingest again "
-                    "(the default index/ is rebuilt from corpus/ on its own)"
+                    "(the default index/ is built again on its own, from the documents it holds)"
                 )
             # Documents carry no vector worth searching: a 1-dimensional placeholder keeps Chroma content.
             self.document_collection = client.get_or_create_collection(
@@ -113,13 +113,7 @@ class Store:
             got = self.document_collection.get(ids=[doc_id], include=["documents", "metadatas"])
         if not got["ids"]:
             return None
-        meta = cast(Metadata, dict((got["metadatas"] or [{}])[0] or {}))
-        sections = tuple(Section(*s) for s in json.loads(str(meta.pop("_sections", "[]"))))
-        meta.pop("_hash", None)
-        title = str(meta.pop("_title", ""))
-        source = str(meta.pop("_source", ""))
-        return Document(id=doc_id, text=(got["documents"] or [""])[0] or "", title=title,
-                        metadata=meta, sections=sections, source=source)
+        return to_document(doc_id, (got["documents"] or [""])[0] or "", (got["metadatas"] or [{}])[0])
 
     def present(self, doc_ids: list[str]) -> list[str]:
         """Those of `doc_ids` that have a record."""
@@ -205,6 +199,25 @@ def to_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
                  start=int(fields.get("start", 0)), end=int(fields.get("end", 0)),
                  title=str(fields.get("title", "")), section=str(fields.get("section", "text")),
                  item=str(fields.get("item", "")), metadata=meta)
+
+
+def to_document(doc_id: str, text: str, stored: Any) -> Document:
+    """A document as its record stores it: the whole text, title, metadata and sections."""
+    meta = cast(Metadata, dict(stored or {}))
+    sections = tuple(Section(*s) for s in json.loads(str(meta.pop("_sections", "[]"))))
+    meta.pop("_hash", None)
+    title = str(meta.pop("_title", ""))
+    source = str(meta.pop("_source", ""))
+    return Document(id=doc_id, text=text, title=title, metadata=meta, sections=sections, source=source)
+
+
+def stored_documents(client: chromadb.ClientAPI) -> list[Document]:
+    """Every document an index holds, read from its records whatever settings built its chunks."""
+    names = {c.name for c in client.list_collections()}
+    if DOCUMENTS not in names:
+        return []
+    got = _get_all(client.get_collection(DOCUMENTS), ["documents", "metadatas"])
+    return [to_document(i, t or "", m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
 
 
 def document_metadata(doc: Document, digest: str) -> dict[str, Any]:
