@@ -123,7 +123,7 @@ def rebuild(index_dir: Path, client: ClientAPI, settings: Settings, embedder: Em
     log.warning("%s: building it again from its %d documents", why, len(documents))
     fresh = index_dir.with_name(f"{index_dir.name}.rebuilding")
     shutil.rmtree(fresh, ignore_errors=True)
-    Index(open_client(fresh, create=True), settings, embedder).add_documents(iter(documents))
+    Index(open_client(fresh, create=True), settings.with_(index_dir=fresh), embedder).add_documents(iter(documents))
     # Chroma keeps one client a folder for the process: forget both, as the folders change places.
     SharedSystemClient.clear_system_cache()
     previous = index_dir.with_name(f"{index_dir.name}.previous")
