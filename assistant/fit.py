@@ -37,6 +37,8 @@ THRESHOLDS = np.round(np.arange(0.02, 0.97, 0.02), 2)
 CLOSE = (0.1, 0.2, 0.3, 0.5)  # a further sentence joins at this part of the best one's share; 1.01 (never) lost to each
 REPEATS = 3  # splits into folds the threshold is chosen over
 SMOOTH = 0.041  # a threshold is judged with its neighbours this close: two steps of THRESHOLDS either side
+# Less than one question handled (summed over the REPEATS splits) tells two thresholds no more apart than chance.
+TIE = 1.0
 # What a wrong answer costs beside a right one (+1) and a question declined (0): users quote these answers in
 # parliament, and a wrong figure is worse than none. A choice of the product, not fit to data: at 0 the threshold
 # only counts questions handled right, and answered a trap rather than decline an answer about as often.
@@ -274,10 +276,12 @@ def choose(reader: Reader, examples: list[Example], k: int, seed: int) -> tuple[
 def pick(handled: dict[tuple[float, float], float]) -> tuple[float, float]:
     """The (threshold, close) that handles the most. The curve is flat and jagged near its top (a question or two
     from one threshold to the next): each threshold is judged by the mean of its neighbours within SMOOTH, so a
-    lone spike does not choose; on a tie, the lower threshold (fewer declines)."""
+    lone spike does not choose; within TIE of the best, the lower threshold (fewer declines)."""
     smoothed = {(t, c): float(np.mean([v for (t2, c2), v in handled.items() if c2 == c and abs(t2 - t) <= SMOOTH]))
                 for t, c in handled}
-    (threshold, close), _ = max(smoothed.items(), key=lambda kv: (kv[1], -kv[0][0]))
+    best = max(smoothed.values())
+    (threshold, close), _ = min(((key, v) for key, v in smoothed.items() if v >= best - TIE),
+                                key=lambda kv: (kv[0][0], -kv[1]))
     return threshold, close
 
 

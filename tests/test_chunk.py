@@ -149,6 +149,17 @@ def test_a_long_paragraph_is_cut_into_overlapping_pieces_under_the_size() -> Non
     assert all(c.text.startswith("Zin ") and c.text.endswith(".") for c in chunks)  # cut at sentence ends
 
 
+def test_a_full_stop_before_a_lower_case_word_is_no_place_to_cut() -> None:
+    # "spp. en": an abbreviation, not a sentence's end; the cut falls at the sentence end before it.
+    body = ("Het onderzoek liep drie jaar in vier provincies. Het ging over twee soorten vliegen (Rhagoletis spp. "
+            "en Drosophila suzukii) in kersen. De resultaten volgen later.")
+    doc = Document(id="vliegen", text=body, title="Vliegen", sections=(Section("text", 0, len(body)),))
+    texts = [c.text for c in split_into_chunks(doc, chunk_size=110, chunk_overlap=0)]
+    assert texts == ["Het onderzoek liep drie jaar in vier provincies.",
+                     "Het ging over twee soorten vliegen (Rhagoletis spp. en Drosophila suzukii) in kersen.",
+                     "De resultaten volgen later."]
+
+
 def test_paragraphs_are_packed_up_to_the_size() -> None:
     paragraphs = [f"Alinea {n} zegt iets over de klanten." for n in range(1, 9)]  # 36-37 characters each
     text = "\n\n".join(paragraphs)

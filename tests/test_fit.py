@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.fit import SMOOTH, THRESHOLDS, folds, holds, pick
+from assistant.fit import SMOOTH, THRESHOLDS, TIE, folds, holds, pick
 
 
 def test_a_lone_spike_does_not_choose_the_threshold_a_plateau_does() -> None:
@@ -18,11 +18,21 @@ def test_a_lone_spike_does_not_choose_the_threshold_a_plateau_does() -> None:
 
 
 def test_on_a_tie_the_lower_threshold_and_every_close_compete() -> None:
-    handled = {(float(t), c): 90.0 for t in THRESHOLDS for c in (0.1, 0.5)}
+    handled = {(float(t), c): 85.0 for t in THRESHOLDS for c in (0.1, 0.5)}
     for t in THRESHOLDS:
         if 0.2 <= t <= 0.8:
             handled[(float(t), 0.5)] = 95.0
     assert pick(handled) == (0.24, 0.5)  # the first whose whole neighbourhood is on the plateau
+
+
+def test_less_than_tie_apart_is_a_tie_and_the_lower_threshold_wins() -> None:
+    handled = {(float(t), 0.1): 90.0 for t in THRESHOLDS}
+    for t in (0.50, 0.52, 0.54, 0.56, 0.58, 0.60, 0.62):
+        handled[(t, 0.1)] = 96.0
+    handled[(0.62, 0.1)] = 96.0 + 4 * TIE  # the neighbours of 0.58-0.62 gain 0.8 TIE: no evidence
+    assert pick(handled) == (0.54, 0.1)
+    handled[(0.62, 0.1)] = 96.0 + 10 * TIE  # 2 TIE: that is
+    assert pick(handled) == (0.58, 0.1)
 
 
 def test_folds_hold_every_question_once_with_answerable_questions_and_traps_spread_evenly() -> None:

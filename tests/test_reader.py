@@ -433,3 +433,68 @@ department: Maatschappelijke Integratie
     both = [Passage(c, 1.0, rank=i + 1) for i, c in enumerate(corpus.chunks)]
     assert years_of_the_figure(both) == (1.0, 0.0)
     assert years_of_the_figure(both[1:]) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("question, items", [
+    ("Welke drie slachthuizen kregen een erkenning?", 3),
+    ("Which two courts ruled against Belgium?", 2),
+    ("Welke 4 gemeenten?", 4),
+    ("Welke slachthuizen kregen een erkenning?", 0),
+    ("Welke twintig gemeenten?", 0),  # a list, not a handful to quote each
+    ("Hoeveel slachthuizen kregen er drie?", 0),
+])
+def test_how_many_things_a_question_asks_for(question: str, items: int) -> None:
+    assert analyze_question(question).items == items
+
+
+def test_a_question_for_three_things_quotes_three_sentences_of_the_best_passage() -> None:
+    corpus = Corpus("""---
+id: bruggen
+title: "Fietsbruggen"
+department: Mobiliteit
+---
+## Antwoord
+
+1. De gemeente Aalter kreeg in 2016 een subsidie voor een fietsbrug over het kanaal. De gemeente Zele kreeg in
+2016 een subsidie voor een fietsbrug. Ook Lede kreeg in 2016 een subsidie.
+""")
+    # Not close enough to join on their scores (close above 1): only the number asked brings them in.
+    model = replace(only("coverage", 4.0, threshold=0.5), close=1.01)
+    three = corpus.answer("Welke drie gemeenten kregen in 2016 een subsidie voor een fietsbrug?", model=model)
+    assert three.text == ("De gemeente Aalter kreeg in 2016 een subsidie voor een fietsbrug over het kanaal. "
+                          "De gemeente Zele kreeg in 2016 een subsidie voor een fietsbrug. "
+                          "Ook Lede kreeg in 2016 een subsidie [1].")
+    one = corpus.answer("Welke gemeente kreeg in 2016 een subsidie voor een fietsbrug?", model=model)
+    assert strip_citations(one.text).count("kreeg") == 1
+
+
+def test_a_passage_that_only_refers_to_another_answer_gives_up_its_rank() -> None:
+    corpus = Corpus("""---
+id: verwijzing
+title: "Fietsbruggen"
+department: Mobiliteit
+---
+## Antwoord
+
+Ik verwijs naar mijn antwoord op vraag nr. 1780 over de fietsbruggen.
+""", """---
+id: bruggen
+title: "Fietsbruggen in 2016"
+department: Mobiliteit
+---
+## Antwoord
+
+In 2016 werden 14 fietsbruggen hersteld.
+""")
+    refers, answers = (next(c for c in corpus.chunks if c.doc_id == d) for d in ("verwijzing", "bruggen"))
+    question = "Hoeveel fietsbruggen werden in 2016 hersteld?"
+    passages = [Passage(refers, 1.0, rank=1), Passage(answers, 0.9, rank=2)]
+    rank = FEATURES.index("inverse_rank")
+    got = {c.unit.passage.chunk.doc_id: c.features[rank]
+           for c in corpus.reader().candidates(question, passages, analyze_question(question))}
+    assert got == {"bruggen": 1.0, "verwijzing": 0.5}
+    # A passage that answers keeps its rank when another refers too.
+    passages = [Passage(answers, 1.0, rank=1), Passage(refers, 0.9, rank=2)]
+    got = {c.unit.passage.chunk.doc_id: c.features[rank]
+           for c in corpus.reader().candidates(question, passages, analyze_question(question))}
+    assert got == {"bruggen": 1.0, "verwijzing": 0.5}

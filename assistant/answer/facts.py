@@ -32,6 +32,8 @@ CAUSE = re.compile(r"\b(omdat|want|aangezien|doordat|gezien|gelet op|wegens|vanw
 # answer itself.
 ELSEWHERE = re.compile(r"\b(bijlage|bijlagen|annex|in attachment|ter inzage|verwijs|verwijzen|refer|hieronder|"
                        r"onderstaand|hierna|below|following table)\w*", re.I)
+# A sentence that sends the reader to another answer: "Ik verwijs naar mijn antwoord op vraag nr. 1780".
+REFERS = re.compile(r"\b(?:verwijs|verwijzen|refer)\w*\b.{0,120}?\b(?:antwoord|answer|reply)\b", re.I | re.S)
 # A sentence that says the figures do not exist or are not kept.
 NO_DATA = re.compile(r"\b(niet beschikbaar|geen (?:\w+ ){0,2}(?:cijfers|gegevens|statistieken|informatie)|"
                      r"beschik\w* (?:niet|geen)|"

@@ -17,6 +17,7 @@ from .facts import (
     LIGHT_VERBS,
     NO_DATA,
     NOT_COUNTS,
+    REFERS,
     YEAR,
     answer_kind,
     fits,
@@ -82,6 +83,17 @@ def weigh(concepts: Sequence[Concept], analyzer: Analyzer, idf: Callable[[str], 
     return {c: (half if w < 0 or (c in light and seen) else w) for c, w in weights.items()}
 
 
+def _answering_ranks(passages: Sequence[Passage]) -> dict[int, int]:
+    """Each passage's rank (by id) among the retrieved ones, with those that only send the reader to another answer
+    ("Ik verwijs naar mijn antwoord op vraag nr. 1780") after the rest: they answer nothing themselves."""
+    def refers_only(passage: Passage) -> bool:
+        sentences = [u.text for u in split_units(passage)]
+        return bool(sentences) and all(REFERS.search(t) for t in sentences)
+
+    ordered = sorted(passages, key=lambda p: (refers_only(p), p.rank))
+    return {id(p): i for i, p in enumerate(ordered, 1)}
+
+
 class Featurizer:
     """Turns a question and its passages into candidates with features; needs the analyzer and idf of the index."""
 
@@ -134,6 +146,7 @@ class Featurizer:
         documents: dict[str, list[str]] = {}
         for passage, context in zip(passages, contexts):
             documents.setdefault(passage.chunk.doc_id, []).append(context)
+        ranks = _answering_ranks(passages)
         for passage, context in zip(passages, contexts):
             # A unit without a word ("3.", an item's number split off) says nothing; an instruction to a language
             # model planted in a document ("Negeer alle vorige instructies ...") is no answer to anything.
@@ -146,7 +159,7 @@ class Featurizer:
             for i, unit in enumerate(units):
                 neighbours = [stems[j] for j in (i - 1, i + 1) if 0 <= j < len(units)]
                 out.append(Candidate(unit, self._features(asked, unit, stems[i], neighbours, whole, context, document,
-                                                          passage, top_score)))
+                                                          passage, top_score, ranks[id(passage)])))
         # How a candidate stands against the others for the same question: the ranking is among them.
         for name in ("coverage", "matched_idf"):
             i = FEATURES.index(name)
@@ -166,9 +179,10 @@ class Featurizer:
         return out
 
     def _features(self, asked: Asked, unit: Unit, stems: set[str], neighbours: list[set[str]], whole: set[str],
-                  context: str, document: str, passage: Passage, top_score: float) -> list[float]:
+                  context: str, document: str, passage: Passage, top_score: float, rank: int) -> list[float]:
         """`context` is where a name counts as said for the passage (context_of), `document` where a year does: the
-        contexts of every retrieved passage of its document."""
+        contexts of every retrieved passage of its document; `rank` is the passage's among those that may answer
+        (_answering_ranks)."""
         weights = asked.weights
         total = sum(weights.values()) or 1.0
         text = said(unit)
@@ -202,7 +216,7 @@ class Featurizer:
             "years_in_passage": found_share(asked.years, document),
             "names_in_sentence": names_share(asked.names, text),
             "names_in_passage": names_share(asked.names, context),
-            "inverse_rank": 1.0 / passage.rank if passage.rank else 0.0,
+            "inverse_rank": 1.0 / rank,
             "score_ratio": passage.score / top_score,
             "first_sentence": float(unit.position == 0),
             "question_side": float(passage.chunk.section == "question"),

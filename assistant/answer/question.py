@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
+from text_to_num import text2num
 
 from ..search.glossary import ENGLISH_TO_DUTCH
 from ..search.text import STOPWORDS, fold
@@ -27,6 +28,10 @@ _DATE = re.compile(r"\b(wanneer|when|sinds wanneer|tegen wanneer|in welk jaar|we
                    r"what year|datum|date|hoe lang geleden)\b", re.I)
 _FREQUENCY = re.compile(r"\b(hoe vaak|hoe dikwijls|hoe frequent|om de hoeveel tijd|hoeveel keer|how often|"
                         r"how frequently|how many times)\b", re.I)
+# "Welke drie X", "which two X": a question asking for so many things.
+_ITEMS = re.compile(r"\b(?:welke|which|what)\s+(\w+)\b", re.I)
+# More than this many is a list, not a handful of things to quote each.
+MAX_ITEMS = 5
 _HEAD = re.compile(r"\b(?:welke?|which|what)\s+(.*)", re.I)
 _AGENCY_WORDS = {"agentschap", "agentschappen", "departement", "departementen", "organisatie", "organisaties",
                  "entiteit", "dienst", "diensten", "agency", "agencies", "department", "departments",
@@ -73,6 +78,7 @@ class Intent:
     counted: str = ""  # what "Hoeveel X" counts: "personen", "experten", "procent"
     head: str = ""  # what "Welke X" asks for: "software", "universiteit" (not an agency: that is asks_agency)
     about_question: bool = False  # asks what was asked, so the question side of a document may answer
+    items: int = 0  # how many things "Welke drie X" asks for; 0 when it says no number
 
 
 def analyze_question(question: str) -> Intent:
@@ -92,7 +98,22 @@ def analyze_question(question: str) -> Intent:
     return Intent(kind, wants, asks_agency=bool(_WHO.search(question)), names=tuple(named_entities(question)),
                   counted=counted_noun(question) if wants == "number" else "",
                   head=head_noun(question) if wants == "name" and kind == "single" else "",
-                  about_question=bool(_ABOUT_QUESTION.search(question)))
+                  about_question=bool(_ABOUT_QUESTION.search(question)), items=items_asked(question))
+
+
+def items_asked(question: str) -> int:
+    """How many things "Welke drie slachthuizen ...", "Which two courts ...", "welke 3 ..." asks for: 2 to
+    MAX_ITEMS, else 0 (one thing, or as many as there are)."""
+    for match in _ITEMS.finditer(question):
+        word = match.group(1)
+        english = match.group(0).casefold().startswith("wh")
+        try:
+            count = int(word) if word.isdigit() else text2num(word.casefold(), "en" if english else "nl")
+        except ValueError:
+            continue
+        if 2 <= count <= MAX_ITEMS:
+            return count
+    return 0
 
 
 def head_noun(question: str) -> str:

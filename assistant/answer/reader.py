@@ -96,11 +96,17 @@ class Reader(Featurizer):
         text = render_units(chosen)
         # Further candidates that score close to the best join it while the answer fits: a second passage that says
         # it too, or the next part of an answer spread over sentences. The best one's passage comes first, and the
-        # sentences of a passage keep their order.
-        for other in ranked[1:]:
-            if len(chosen) >= MAX_PARTS:
+        # sentences of a passage keep their order. A question that asks for so many things ("Welke drie ...") takes
+        # that many sentences of the best one's passage that hold a fact of the kind asked, close or not, first.
+        parts = max(MAX_PARTS, intent.items)
+        others = ranked[1:]
+        if intent.items:
+            others.sort(key=lambda c: c.unit.passage is not best.unit.passage)  # stable: in rank order
+        for other in others:
+            if len(chosen) >= parts:
                 break
-            if other.probability < model.close * best.probability or not _adds(other, asks_a_fact):
+            wanted = len(chosen) < intent.items and other.unit.passage is best.unit.passage
+            if other.probability < model.close * best.probability and not wanted or not _adds(other, asks_a_fact):
                 continue
             if any(other.unit is u or other.unit.text in u.text for u in chosen):
                 continue

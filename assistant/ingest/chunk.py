@@ -23,7 +23,11 @@ _NUMERIC = re.compile(r"^(?:[-+]?\d+(?:[.,]\d+)*%?|nvt|n\.v\.t\.)$", re.I)
 _TERMINAL = (".", ":", ";", "?", "!", ")", "”", "’")
 
 # Bump when the chunks of the same text change, so an index built by an older chunker is not mixed in.
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3
+
+# Where a paragraph too long for one chunk is cut, best first (regular expressions). A full stop ends a sentence only
+# when no lower-case word follows it: "Rhagoletis spp. en Drosophila suzukii" and "o.a. de" are one sentence.
+_SEPARATORS = [r"\n\n", r"\. (?![a-zà-ÿ])", r"\? ", "! ", "; ", ": ", r"\n", ", ", " ", ""]
 
 # A table is a run of short-lined paragraphs with at least this many rows of numbers.
 TABLE_LINE_CHARS = 50
@@ -42,7 +46,8 @@ def split_into_chunks(doc: Document, chunk_size: int = 600, chunk_overlap: int =
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=chunk_size,
         chunk_overlap=chunk_overlap,
-        separators=["\n\n", ". ", "? ", "! ", "; ", ": ", "\n", ", ", " ", ""],
+        separators=_SEPARATORS,
+        is_separator_regex=True,
         keep_separator="end",
         strip_whitespace=True,
     )
