@@ -45,7 +45,7 @@ class Settings:
     # 7% of each other and the vectors decided; on dekamer the ask path's grouped hit@5 went 0.797 -> 0.817 and
     # MRR 0.659 -> 0.702 with 10 (documents for `similar`: 0.853 / 0.753 -> 0.857 / 0.752).
     rrf_k: int = 10
-    # The judge's chance below which the reader declines a fact question; 0: the one fitted with the model (0.54).
+    # The judge's chance below which the reader declines a fact question; 0: the one fitted with the model (0.56).
     # Lower answers more and answers wrongly more: on the archive set, out of fold, 0.42 gave answer 0.727 /
     # abstention 0.800 and 0.30 gave 0.745 / 0.675 (README, "How an answer is made").
     reader_threshold: float = 0.0
