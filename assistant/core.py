@@ -72,7 +72,7 @@ class Assistant:
         except IndexMismatchError as exc:
             if not (exists and settings.default_index):
                 raise  # someone's own index: rebuilding it unasked could take hours
-            index = Index(rebuild(index_dir, client, settings, embedder, str(exc)), settings, embedder)
+            index = Index(rebuild(index_dir, client, settings, embedder, exc.changed), settings, embedder)
         assistant = cls(settings, index, answerer)  # type: ignore[arg-type]
         if not exists and settings.default_index and not create:
             log.info("no index in %s yet: building it from %s", index_dir, settings.corpus_dir)
@@ -120,7 +120,8 @@ def rebuild(index_dir: Path, client: ClientAPI, settings: Settings, embedder: Em
     it holds, those added in the chat too. The new index is built in a folder beside it and takes its place once
     complete: an interruption leaves the old one as it was."""
     documents = stored_documents(client)
-    log.warning("%s: building it again from its %d documents", why, len(documents))
+    log.warning("%s was built with other settings (%s): building it again from its %d documents", index_dir, why,
+                len(documents))
     fresh = index_dir.with_name(f"{index_dir.name}.rebuilding")
     shutil.rmtree(fresh, ignore_errors=True)
     Index(open_client(fresh, create=True), settings.with_(index_dir=fresh), embedder).add_documents(iter(documents))

@@ -30,7 +30,9 @@ class IndexMissingError(AssistantError):
 
 
 class IndexMismatchError(AssistantError):
-    pass
+    def __init__(self, message: str, changed: str = "") -> None:
+        super().__init__(message)
+        self.changed = changed  # "chunker: index has 2, settings say 3"
 
 
 class ModelNotFoundError(AssistantError):

@@ -212,7 +212,7 @@ def test_opening_an_index_with_other_settings_is_an_error(build_assistant, fake_
 
 
 def test_the_default_index_built_with_other_settings_is_built_again_from_the_documents_it_holds(
-        fake_embedder, tmp_path: Path) -> None:
+        fake_embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     # An older chunker (here: another chunk size) built the default index, and a document was added in the chat
     # from a file that is gone since: the rebuild keeps it, from the index's own records.
     index_dir, added = tmp_path / "index", tmp_path / "upload" / "bruggen.txt"
@@ -230,6 +230,8 @@ def test_the_default_index_built_with_other_settings_is_built_again_from_the_doc
     with pytest.raises(IndexMismatchError):  # someone's own index is never rebuilt unasked
         Assistant.open(settings.with_(default_index=False), embedder=fake_embedder)
     rebuilt = Assistant.open(settings, embedder=fake_embedder)
+    assert f"{index_dir} was built with other settings (chunk_size: index has 200, settings say 600, chunk_overlap: " \
+           "index has 20, settings say 80): building it again from its 3 documents" in caplog.text
     assert rebuilt.index.document_ids() == before
     stored = [rebuilt.index.document(i) for i in before]
     texts = sorted(c.text for doc in stored if doc for c in split_into_chunks(doc))

@@ -64,7 +64,7 @@ class Store:
                 raise IndexMismatchError(
                     f"the index in {where} was built with other settings ({changed}); use the settings it was "
                     "built with, another --index folder for the new ones, or delete the folder and ingest again "
-                    "(the default index/ is built again on its own, from the documents it holds)"
+                    "(the default index/ is built again on its own, from the documents it holds)", changed
                 )
             # Documents carry no vector worth searching: a 1-dimensional placeholder keeps Chroma content.
             self.document_collection = client.get_or_create_collection(
