@@ -46,8 +46,8 @@ class Settings:
     # MRR 0.659 -> 0.702 with 10 (documents for `similar`: 0.853 / 0.753 -> 0.857 / 0.752).
     rrf_k: int = 10
     # The judge's chance below which the reader declines a fact question; 0: the one fitted with the model (0.56).
-    # Lower answers more and answers wrongly more: on the archive set, out of fold, 0.42 gave answer 0.727 /
-    # abstention 0.800 and 0.30 gave 0.745 / 0.675 (README, "How an answer is made").
+    # Lower answers more and answers wrongly more: on the archive set, out of fold, 0.62 gave answer 0.700 /
+    # abstention 0.850 and 0.42 gave 0.755 / 0.725 (README, "How an answer is made").
     reader_threshold: float = 0.0
     max_question_chars: int = 20_000  # real written questions run to several thousand characters
     batch_size: int = 32  # chunks embedded per model call

@@ -11,7 +11,7 @@ from assistant.answer.citations import strip_citations
 from assistant.answer.facts import answer_kind, counts, fits, is_proper_name, mentions, place_and_names, says_a_number
 from assistant.answer.model import FEATURES, JUDGE_FEATURES, Linear, Model
 from assistant.answer.reader import MAX_ANSWER_CHARS, MAX_PARTS, Reader
-from assistant.types import Answer, Passage
+from assistant.types import Answer, Chunk, Passage
 from support import TextCorpus
 
 FIRES = """---
@@ -488,13 +488,13 @@ In 2016 werden 14 fietsbruggen hersteld.
 """)
     refers, answers = (next(c for c in corpus.chunks if c.doc_id == d) for d in ("verwijzing", "bruggen"))
     question = "Hoeveel fietsbruggen werden in 2016 hersteld?"
-    passages = [Passage(refers, 1.0, rank=1), Passage(answers, 0.9, rank=2)]
     rank = FEATURES.index("inverse_rank")
-    got = {c.unit.passage.chunk.doc_id: c.features[rank]
-           for c in corpus.reader().candidates(question, passages, analyze_question(question))}
-    assert got == {"bruggen": 1.0, "verwijzing": 0.5}
+
+    def inverse_ranks(first: Chunk, second: Chunk) -> dict[str, float]:
+        passages = [Passage(first, 1.0, rank=1), Passage(second, 0.9, rank=2)]
+        return {c.unit.passage.chunk.doc_id: c.features[rank]
+                for c in corpus.reader().candidates(question, passages, analyze_question(question))}
+
+    assert inverse_ranks(refers, answers) == {"bruggen": 1.0, "verwijzing": 0.5}
     # A passage that answers keeps its rank when another refers too.
-    passages = [Passage(answers, 1.0, rank=1), Passage(refers, 0.9, rank=2)]
-    got = {c.unit.passage.chunk.doc_id: c.features[rank]
-           for c in corpus.reader().candidates(question, passages, analyze_question(question))}
-    assert got == {"bruggen": 1.0, "verwijzing": 0.5}
+    assert inverse_ranks(answers, refers) == {"bruggen": 1.0, "verwijzing": 0.5}
