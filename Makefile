@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test eval lint clean dictionary
+.PHONY: install run test eval fit lint clean dictionary
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (torch 2.13.0 CPU is built for it)"; exit 1; }
@@ -40,6 +40,17 @@ eval: install
 	python3 -c "import json,sys;[print(json.loads(l)['question']) for l in open('../shared/eval/dev.jsonl') if l.strip()]" \
 	  | $(PY) -m assistant ask --json > /tmp/dev-answers.jsonl
 	python3 ../shared/eval/score.py ../shared/eval/dev.jsonl /tmp/dev-answers.jsonl
+
+# Refit the reader (assistant/answer/reader_model.json): nested cross-validation on the archive development set,
+# with the project's own training questions (data/archive-train.jsonl, on 300 other dekamer answers) in every fold.
+DEV_INDEX ?= /tmp/archive-dev-index
+TRAIN_INDEX ?= /tmp/archive-train-index
+fit: install
+	$(PY) data/records.py > $(TRAIN_INDEX).jsonl
+	$(PY) -m assistant ingest $(TRAIN_INDEX).jsonl --index $(TRAIN_INDEX) --quiet >/dev/null
+	$(PY) -m assistant ingest ../shared/eval/archive-dev-records.jsonl --index $(DEV_INDEX) --quiet >/dev/null
+	$(PY) -m assistant.fit --set ../shared/eval/archive-dev.jsonl $(DEV_INDEX) \
+	  --train data/archive-train.jsonl $(TRAIN_INDEX) --write $(FIT_ARGS)
 
 lint: install
 	$(PY) -m ruff check assistant tests benchmarks app.py

@@ -20,6 +20,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -293,25 +294,28 @@ def fit_all(reader: Reader, examples: list[Example], k: int, seed: int) -> Model
     return Model(fit_ranker(examples), judge, threshold, close)
 
 
-def cross_validate(reader: Reader, examples: list[Example], k: int, seed: int) -> tuple[list[Answer], list[Any]]:
-    """Outer k-fold: every question answered by a model (ranker, judge and threshold) chosen without it."""
+def cross_validate(reader: Reader, examples: list[Example], k: int, seed: int,
+                   train: Sequence[Example] = ()) -> tuple[list[Answer], list[Any]]:
+    """Outer k-fold: every question answered by a model (ranker, judge and threshold) chosen without it. The
+    questions of `train` are in every fold's training part and never scored."""
     answers: list[Answer | None] = [None] * len(examples)
     chosen: list[Any] = []
     for part in folds(examples, k, seed):
         inside = set(part)
-        model = fit_all(reader, [e for i, e in enumerate(examples) if i not in inside], k, seed + 1)
+        model = fit_all(reader, [e for i, e in enumerate(examples) if i not in inside] + list(train), k, seed + 1)
         chosen.append((round(model.threshold, 2), model.close))
         for i in part:
             answers[i] = answer(reader, examples[i], model)
     return [a for a in answers if a is not None], chosen
 
 
-def curve(reader: Reader, examples: list[Example], k: int, seed: int, close: float) -> list[str]:
+def curve(reader: Reader, examples: list[Example], k: int, seed: int, close: float,
+          train: Sequence[Example] = ()) -> list[str]:
     """The trade-off between declining wrongly and answering wrongly, out of fold, threshold by threshold."""
     held: dict[int, Model] = {}
     for part in folds(examples, k, seed):
         inside = set(part)
-        model = fit_all(reader, [e for i, e in enumerate(examples) if i not in inside], k, seed + 1)
+        model = fit_all(reader, [e for i, e in enumerate(examples) if i not in inside] + list(train), k, seed + 1)
         held.update({i: replace(model, close=close) for i in part})
     lines = ["threshold answer citation abstention false_abstentions answered_traps"]
     for threshold in THRESHOLDS[::2]:
@@ -326,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant.fit", description=__doc__.split("\n")[0])
     parser.add_argument("--set", nargs=2, action="append", metavar=("QUESTIONS", "INDEX"), required=True,
                         help="a question set and the index its documents are in ('-': the default index)")
+    parser.add_argument("--train", nargs=2, action="append", metavar=("QUESTIONS", "INDEX"), default=[],
+                        help="a set fit on in every fold but never scored (the figures are those of --set)")
     parser.add_argument("--check", nargs=2, action="append", metavar=("QUESTIONS", "INDEX"), default=[],
                         help="a set scored with the final model but never fit on")
     parser.add_argument("--folds", type=int, default=5)
@@ -343,10 +349,16 @@ def main(argv: list[str] | None = None) -> int:
         sets.append((Path(questions).name, len(examples), len(examples) + len(part)))
         examples.extend(part)
     assert reader is not None
+    train: list[Example] = []
+    for questions, index_dir in args.train:
+        part = collect(Path(questions), index_dir)
+        examples_reader.pop(id(part))
+        train.extend(part)
     n_pos = sum(sum(e.labels) > 0 for e in examples)
     print(f"{len(examples)} questions, {sum(len(e.candidates) for e in examples)} candidates, "
-          f"{n_pos} questions with a candidate that holds the answer ({time.perf_counter() - started:.0f} s)")
-    answers, chosen = cross_validate(reader, examples, args.folds, args.seed)
+          f"{n_pos} questions with a candidate that holds the answer, {len(train)} more to train on "
+          f"({time.perf_counter() - started:.0f} s)")
+    answers, chosen = cross_validate(reader, examples, args.folds, args.seed, train)
     figures = score(examples, answers)
     print(f"cross-validated ({args.folds} folds, threshold chosen inside each): "
           + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
@@ -356,10 +368,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  of which {name}: " + " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
                                                   for k, v in f.items()))
     print("per fold (threshold, close):", chosen)
-    model = fit_all(reader, examples, args.folds, args.seed)
+    model = fit_all(reader, examples + train, args.folds, args.seed)
     print(f"chosen on all: threshold={model.threshold} close={model.close}")
     if args.curve:
-        print("\n".join(curve(reader, examples, args.folds, args.seed, model.close)))
+        print("\n".join(curve(reader, examples, args.folds, args.seed, model.close, train)))
     for title, names, linear in (("ranker", FEATURES, model.ranker), ("judge", JUDGE_FEATURES, model.judge)):
         print(title + ":")
         for name, coef in sorted(zip(names, linear.coef), key=lambda nc: -abs(nc[1])):
@@ -377,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
             "threshold": model.threshold, "close": model.close, "ranker_l2": RANKER_L2, "judge_C": JUDGE_C,
             "folds": args.folds, "seed": args.seed,
             "cross_validated": {k: round(v, 3) for k, v in figures.items()},
-            "trained_on": [Path(q).name for q, _ in args.set],
+            "trained_on": [Path(q).name for q, _ in args.set + args.train],
         }, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_FILE}")
     return 0

@@ -5,7 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from assistant import fit
 from assistant.fit import SMOOTH, THRESHOLDS, TIE, folds, holds, pick
+from assistant.types import Answer
 
 
 def test_a_lone_spike_does_not_choose_the_threshold_a_plateau_does() -> None:
@@ -52,3 +54,27 @@ def test_folds_hold_every_question_once_with_answerable_questions_and_traps_spre
 def test_an_answer_holds_every_group_of_answer_must(text: str, expected: bool) -> None:
     assert holds([["1.245", "1245"], ["2016"]], text) is expected
     assert holds([], text) is False  # nothing to hold is no answer
+
+
+def test_training_questions_are_in_every_fold_and_never_scored(monkeypatch: pytest.MonkeyPatch) -> None:
+    def example(name: str, answerable: bool) -> SimpleNamespace:
+        reply = Answer(question=name, answered=False, text="", passages=())
+        return SimpleNamespace(record={"answerable": answerable}, question=name, gated=reply)
+
+    scored = [example(f"q{i}", i % 4 != 0) for i in range(20)]
+    train = [example(f"t{i}", i % 3 != 0) for i in range(6)]
+    fitted_on: list[list[str]] = []
+
+    def fake_fit_all(reader: object, examples: list[SimpleNamespace], k: int, seed: int) -> SimpleNamespace:
+        fitted_on.append([e.question for e in examples])
+        return SimpleNamespace(threshold=0.5, close=0.1)
+
+    monkeypatch.setattr(fit, "fit_all", fake_fit_all)
+    answers, chosen = fit.cross_validate(None, scored, 5, 13, train)  # type: ignore[arg-type]
+    assert [a.question for a in answers] == [e.question for e in scored]  # the training questions are not scored
+    assert len(fitted_on) == len(chosen) == 5
+    for part, names in zip(folds(scored, 5, 13), fitted_on):
+        held_out = {scored[i].question for i in part}
+        assert not held_out & set(names)  # a fold never fits on the questions it scores
+        assert {e.question for e in train} <= set(names)  # and always on the training questions
+        assert len(names) == len(scored) - len(part) + len(train)

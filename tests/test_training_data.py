@@ -1,0 +1,57 @@
+"""The project's own training questions (data/archive-train.jsonl): well formed, each answer stated in its record,
+and on records outside the archive development set."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent.parent / "data"
+SHARED = Path(__file__).parent.parent.parent / "shared"
+KINDS = {"number", "amount", "percentage", "date", "name", "list", "yesno", "why", "how", "trap"}
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).casefold().replace("\u00a0", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _questions() -> list[dict]:
+    return [json.loads(line) for line in (DATA / "archive-train.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_questions_are_well_formed() -> None:
+    questions = _questions()
+    record_ids = set((DATA / "archive-train-records.txt").read_text(encoding="utf-8").split())
+    assert len(questions) == 180 and len(record_ids) == 300
+    assert len({q["id"] for q in questions}) == len(questions)
+    for q in questions:
+        assert q["doc_id"] in record_ids and q["kind"] in KINDS, q["id"]
+        if q["answerable"]:
+            assert q["kind"] != "trap" and q["answer_must"] and q["evidence"], q["id"]
+        else:
+            assert q["kind"] == "trap" and q["answer_must"] == q["evidence"] == [], q["id"]
+    traps = sum(not q["answerable"] for q in questions)
+    assert traps == 48  # a quarter or so, as in the archive development set
+    assert max(Counter(q["doc_id"] for q in questions).values()) <= 2
+
+
+@pytest.mark.skipif(not (SHARED / "corpora" / "dekamer-2017").is_dir(), reason="needs ../shared/corpora")
+def test_every_answer_is_stated_in_its_record_and_no_record_is_a_development_one() -> None:
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("records", DATA / "records.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    texts = {r["id"]: _norm(r["text"]) for r in module.records()}
+    for q in _questions():
+        for group in q["answer_must"] + q["evidence"]:
+            assert any(_norm(alt) in texts[q["doc_id"]] for alt in group), (q["id"], group)
+    development = SHARED / "eval" / "archive-dev-records.jsonl"
+    if development.is_file():
+        dev_ids = {json.loads(line)["id"] for line in development.read_text(encoding="utf-8").splitlines() if line}
+        assert not dev_ids & set(texts)
