@@ -13,6 +13,11 @@ from assistant.answer.question import analyze_question, counted_noun, name_is_me
     ("Welke departementen werken met focusgroepen?", "list"),
     ("Welk agentschap werkt met focusgroepen?", "single"),
     ("Hoe meet Kind en Gezin de klanttevredenheid?", "single"),
+    # set against something else than the other agencies: no comparison across them
+    ("Waarom is de nieuwe meting van het agentschap moeilijk te vergelijken met de vorige?", "single"),
+    ("Hoeveel klachten kreeg het agentschap in 2016 in vergelijking met 2015?", "single"),
+    ("Hoeveel klachten kreeg het agentschap in 2016, vergelijk met 2015?", "single"),
+    ("Maak een vergelijking tussen de agentschappen.", "compare"),
 ])
 def test_kind_of_question(question: str, kind: str) -> None:
     assert analyze_question(question).kind == kind
@@ -46,6 +51,18 @@ def test_what_the_question_wants(question: str, wants: str) -> None:
 ])
 def test_named_entities(question: str, names: list[str]) -> None:
     assert named_entities(question) == names
+
+
+@pytest.mark.parametrize(("acronym", "text", "expected"), [
+    ("NMBS", "de minister bevoegd voor de Nationale Maatschappij der Belgische spoorwegen", True),
+    ("FAVV", "het Federaal Agentschap voor de Veiligheid van de Voedselketen", True),
+    ("RSZ", "volgens de Rijksdienst voor Sociale Zekerheid", True),
+    ("FOD", "met financiële ondersteuning door de overheid", False),  # common words, not a name in full
+    ("NMBS", "de Nationale Maatschappij van Buurtspoorwegen en de Belgische Spoorwegen", False),  # not in one run
+    ("RSZ", "de Rijksdienst voor Pensioenen", False),
+])
+def test_an_acronym_is_mentioned_by_its_name_in_full(acronym: str, text: str, expected: bool) -> None:
+    assert name_is_mentioned(acronym, text) is expected
 
 
 def test_a_name_counts_as_mentioned_only_as_a_whole() -> None:

@@ -194,9 +194,27 @@ def test_a_count_in_words_is_a_number(text: str, says: bool) -> None:
     ("In de nacht van 26 op 27 december 2016 trad de rivier buiten haar oevers.", []),  # a date counts nothing
     ("De infodesk is open van 10 uur tot 12 uur.", []),
     ("In het kader van artikel 58 werden 6.929 visa afgegeven.", ["6.929"]),
+    # the number that opens an item of the answer counts nothing; a figure a space broke still counts
+    ("5.Directe kostprijs koperdiefstallen: zie bijlage.", []),
+    ("2. a) In tabel 1 vindt u het aantal zaken van 2016.", []),
+    ("3) 45 dossiers werden afgesloten.", ["45"]),
+    ("2. 807.900 verpakkingen werden verkocht.", ["2", "807.900"]),
 ])
 def test_figures_that_count_leave_out_dates_times_and_articles(text: str, figures: list[str]) -> None:
     assert counts(text) == figures
+
+
+def test_how_much_of_the_question_a_sentence_matches_weighs_alike_in_a_small_and_a_large_index(corpus: Corpus) -> None:
+    # An index ten times as large has larger idfs; the share of the most a word can weigh stays the same.
+    question = "Hoeveel dienstfietsen kocht de federale overheid in 2016?"
+    passages = corpus.passages(question)
+    small = Reader(corpus.analyzer, corpus.idf, lambda t: corpus.df.get(t, 0))
+    large = Reader(corpus.analyzer, lambda t: 3.0 * corpus.idf(t), lambda t: corpus.df.get(t, 0))
+    i = FEATURES.index("matched_idf")
+    matched = [[c.features[i] for c in r.candidates(question, passages, analyze_question(question))]
+               for r in (small, large)]
+    assert max(matched[0]) > 0
+    assert matched[0] == pytest.approx(matched[1])
 
 
 def test_a_higher_threshold_declines_what_the_fitted_one_answers(corpus: Corpus) -> None:

@@ -159,8 +159,11 @@ def fits(kind: str, text: str) -> float:
 
 
 # Figures that count nothing: a date ("27 december 2016", "20/07/2005"), a time ("10 uur", "14u30"), an article,
-# a numbered item or a numbered part of the document ("artikel 58", "punt 3", "tabel 1", "bijlage 2").
+# a numbered item or a numbered part of the document ("artikel 58", "punt 3", "tabel 1", "bijlage 2"), the number
+# or letter that opens an answer's item ("5.Directe kostprijs", "2. a) In tabel 1"; not "2. 807.900", a figure
+# broken by a space).
 NOT_COUNTS = re.compile(
+    r"^\s*\d{1,2}\s*(?:\)|\.(?!\s?\d))|"
     rf"\b\d{{1,2}}(?:\s+(?:en|op|tot|à|-)\s+\d{{1,2}})?\s+(?:{_MONTHS})\b"
     r"|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}\s*(?:uur|u|h)\b(?:\s*\d{2})?"
     r"|\b(?:artikel|artikelen|art\.|article|punt|punten|nummer|nr\.?|tabel|tabellen|table|bijlage|annex|grafiek|"

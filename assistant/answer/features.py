@@ -102,6 +102,11 @@ class Featurizer:
         self.idf = idf
         self.df = df
 
+    @property
+    def _unseen_idf(self) -> float:
+        """The idf of a word no chunk has: the most a word can weigh in this index, which grows with it."""
+        return self.idf("") or 1.0
+
     # -- what is asked ---------------------------------------------------------------------------
 
     def asked(self, question: str, intent: Intent, passages: Sequence[Passage] = ()) -> Asked:
@@ -192,7 +197,8 @@ class Featurizer:
         around = stems.union(*neighbours)
         mean_weight = total / len(weights)
         unsaid = [w for c, w in weights.items() if c.isdisjoint(around)]
-        matched_idf = sum(w for c, w in weights.items() if not c.isdisjoint(stems))
+        # Over the idf of a word no chunk has: an index of five documents and one of thousands weigh alike.
+        matched_idf = sum(w for c, w in weights.items() if not c.isdisjoint(stems)) / self._unseen_idf
         fact = asked.kind in FACT_KINDS
         own = stems - question_stems(weights)
         years_in_sentence = found_share(asked.years, text)  # 1 when the question asks no year

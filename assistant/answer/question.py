@@ -11,8 +11,10 @@ from text_to_num import text2num
 from ..search.glossary import ENGLISH_TO_DUTCH
 from ..search.text import STOPWORDS, fold
 
+# "te vergelijken met de vorige", "vergeleken met 2015", "compared with": set against something else, not agencies.
 _COMPARE = re.compile(
-    r"\b(vergelijk\w*|compare|comparison|contrast|verschil(len)? tussen|differences? between|"
+    r"\b((?<!\bte )(?<!\bin )vergelijk(?!\w* met\b)\w*|compare|comparison|contrast|verschil(len)? tussen|"
+    r"differences? between|"
     r"elk(e)? (agentschap|departement|entiteit)|each (agency|department)|per (agentschap|departement)|"
     r"alle (agentschappen|departementen))\b", re.I)
 _LIST = re.compile(
@@ -52,6 +54,7 @@ _NAME_TOKEN = r"[A-ZÀ-Ý][\w&'.-]*"
 _CONNECTOR = r"(?:\s+(?:en|of|van|voor|de|het|der|den|the|and|of|for|&)(?=\s+[A-ZÀ-Ý]))*"
 _NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:{_CONNECTOR}\s+{_NAME_TOKEN})*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z][A-Za-z&]*$")
+_INITIALS = re.compile(r"[A-Z]{3,6}")  # an acronym that may stand for a name given in full
 
 
 def _asks_date(question: str) -> bool:
@@ -173,6 +176,8 @@ def name_is_mentioned(name: str, haystack: str) -> bool:
     phrase = fold(re.sub(r"\s+", " ", name)).strip()
     if re.search(rf"(?<![\w&]){re.escape(phrase)}(?![\w&])", folded):
         return True
+    if _INITIALS.fullmatch(name.strip()) and spelled_out(name.strip(), haystack):
+        return True
     words = [fold(t) for t in re.split(r"\s+", name) if t]
     content = [w for w in words if w not in STOPWORDS]
     significant = [w for w in content if w not in _GENERIC_NAMES]
@@ -182,6 +187,30 @@ def name_is_mentioned(name: str, haystack: str) -> bool:
         any(re.search(rf"(?<![\w&-]){re.escape(fold(alt))}(?![\w&-])", folded)
             for alt in (w, *ENGLISH_TO_DUTCH.get(w, ())))
         for w in significant)
+
+
+def spelled_out(acronym: str, haystack: str) -> bool:
+    """Does the haystack give the acronym's name in full: words whose initials spell it, function words between
+    them left out, every word but the last capitalised ("NMBS": "Nationale Maatschappij der Belgische
+    spoorwegen"; "FAVV": "Federaal Agentschap voor de Veiligheid van de Voedselketen")?"""
+    letters = fold(acronym)
+    tokens = re.findall(r"[^\W\d_]+", haystack)
+    for start, first in enumerate(tokens):
+        if fold(first[0]) != letters[0] or not first[0].isupper() or fold(first) in STOPWORDS:
+            continue
+        matched, i = 1, start + 1
+        while matched < len(letters) and i < len(tokens):
+            word = tokens[i]
+            if fold(word) in STOPWORDS:
+                i += 1
+                continue
+            last = matched == len(letters) - 1
+            if fold(word[0]) != letters[matched] or not (word[0].isupper() or last):
+                break
+            matched, i = matched + 1, i + 1
+        if matched == len(letters):
+            return True
+    return False
 
 
 def is_acronym(token: str) -> bool:
