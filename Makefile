@@ -35,22 +35,30 @@ run: install
 test: install
 	$(PY) -m pytest -q --durations=15
 
-# The development question set, scored (../shared/eval).
+# The seed development set, scored (../shared/eval), and the project's own check set on the same documents.
 eval: install
 	python3 -c "import json,sys;[print(json.loads(l)['question']) for l in open('../shared/eval/dev.jsonl') if l.strip()]" \
 	  | $(PY) -m assistant ask --json > /tmp/dev-answers.jsonl
 	python3 ../shared/eval/score.py ../shared/eval/dev.jsonl /tmp/dev-answers.jsonl
+	@echo "data/seed-check.jsonl (40 fresh questions on the seed documents, never trained on):"
+	python3 -c "import json,sys;[print(json.loads(l)['question']) for l in open('data/seed-check.jsonl') if l.strip()]" \
+	  | $(PY) -m assistant ask --json > /tmp/seed-check-answers.jsonl
+	python3 ../shared/eval/score.py data/seed-check.jsonl /tmp/seed-check-answers.jsonl | tail -1
 
 # Refit the reader (assistant/answer/reader_model.json): nested cross-validation on the archive development set,
-# with the project's own training questions (data/archive-train.jsonl, on 300 other dekamer answers) in every fold.
+# with the project's own training questions (data/archive-train*.jsonl, each on 300 other dekamer answers) in every
+# fold.
 DEV_INDEX ?= /tmp/archive-dev-index
 TRAIN_INDEX ?= /tmp/archive-train-index
 fit: install
-	$(PY) data/records.py > $(TRAIN_INDEX).jsonl
-	$(PY) -m assistant ingest $(TRAIN_INDEX).jsonl --index $(TRAIN_INDEX) --quiet >/dev/null
+	$(PY) data/records.py data/archive-train-records.txt > $(TRAIN_INDEX)-1.jsonl
+	$(PY) data/records.py data/archive-train-2-records.txt > $(TRAIN_INDEX)-2.jsonl
+	$(PY) -m assistant ingest $(TRAIN_INDEX)-1.jsonl --index $(TRAIN_INDEX)-1 --quiet >/dev/null
+	$(PY) -m assistant ingest $(TRAIN_INDEX)-2.jsonl --index $(TRAIN_INDEX)-2 --quiet >/dev/null
 	$(PY) -m assistant ingest ../shared/eval/archive-dev-records.jsonl --index $(DEV_INDEX) --quiet >/dev/null
 	$(PY) -m assistant.fit --set ../shared/eval/archive-dev.jsonl $(DEV_INDEX) \
-	  --train data/archive-train.jsonl $(TRAIN_INDEX) --write $(FIT_ARGS)
+	  --train data/archive-train.jsonl $(TRAIN_INDEX)-1 --train data/archive-train-2.jsonl $(TRAIN_INDEX)-2 \
+	  --write $(FIT_ARGS)
 
 lint: install
 	$(PY) -m ruff check assistant tests benchmarks app.py

@@ -1,10 +1,11 @@
-"""The records the training questions (archive-train.jsonl) were written on, as JSON Lines for `ingest`.
+"""The records a set of training questions was written on, as JSON Lines for `ingest`.
 
-    python data/records.py [CORPUS.jsonl] > /tmp/archive-train-records.jsonl
+    python data/records.py IDS.txt [CORPUS.jsonl] > /tmp/archive-train-records.jsonl
 
-CORPUS is the dekamer corpus (default ../shared/corpora/dekamer-2017/dekamer-2017-q1.jsonl). Each record keeps the
-minister's answer as its text, as ../shared/eval/archive-dev-records.jsonl does; the ids are those of
-archive-train-records.txt, 300 answers outside the archive development set.
+IDS.txt lists the records' ids (data/archive-train-records.txt for archive-train.jsonl, archive-train-2-records.txt
+for archive-train-2.jsonl: two sets of 300 answers, outside the archive development set and each other). CORPUS
+is the dekamer corpus (default ../shared/corpora/dekamer-2017/dekamer-2017-q1.jsonl). Each record keeps the
+minister's answer as its text, as ../shared/eval/archive-dev-records.jsonl does.
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ HERE = Path(__file__).parent
 CORPUS = HERE.parent.parent / "shared" / "corpora" / "dekamer-2017" / "dekamer-2017-q1.jsonl"
 
 
-def records(corpus: Path = CORPUS) -> list[dict[str, str]]:
-    wanted = (HERE / "archive-train-records.txt").read_text(encoding="utf-8").split()
+def records(ids: Path, corpus: Path = CORPUS) -> list[dict[str, str]]:
+    wanted = ids.read_text(encoding="utf-8").split()
     found: dict[str, dict[str, str]] = {}
     with corpus.open(encoding="utf-8") as lines:
         for line in lines:
@@ -27,10 +28,12 @@ def records(corpus: Path = CORPUS) -> list[dict[str, str]]:
                                        "department": record.get("department") or "", "date": record["date"]}
     missing = [i for i in wanted if i not in found]
     if missing:
-        raise SystemExit(f"{corpus}: {len(missing)} of the training records are missing, e.g. {missing[0]}")
+        raise SystemExit(f"{corpus}: {len(missing)} of the records of {ids} are missing, e.g. {missing[0]}")
     return [found[i] for i in wanted]
 
 
 if __name__ == "__main__":
-    for record in records(Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS):
+    if len(sys.argv) < 2:
+        raise SystemExit(__doc__)
+    for record in records(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else CORPUS):
         print(json.dumps(record, ensure_ascii=False))

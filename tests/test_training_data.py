@@ -1,5 +1,5 @@
-"""The project's own training questions (data/archive-train.jsonl): well formed, each answer stated in its record,
-and on records outside the archive development set."""
+"""The project's own training questions (data/archive-train.jsonl, archive-train-2.jsonl): well formed, each answer
+stated in its record, and on records outside the archive development set and the other training set."""
 from __future__ import annotations
 
 import json
@@ -20,13 +20,21 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _questions() -> list[dict]:
-    return [json.loads(line) for line in (DATA / "archive-train.jsonl").read_text(encoding="utf-8").splitlines()]
+SETS = [("archive-train.jsonl", "archive-train-records.txt"), ("archive-train-2.jsonl", "archive-train-2-records.txt")]
 
 
-def test_the_questions_are_well_formed() -> None:
-    questions = _questions()
-    record_ids = set((DATA / "archive-train-records.txt").read_text(encoding="utf-8").split())
+def _questions(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
+
+
+def _ids(name: str) -> set[str]:
+    return set((DATA / name).read_text(encoding="utf-8").split())
+
+
+@pytest.mark.parametrize("questions_file, ids_file", SETS)
+def test_the_questions_are_well_formed(questions_file: str, ids_file: str) -> None:
+    questions = _questions(questions_file)
+    record_ids = _ids(ids_file)
     assert len(questions) == 180 and len(record_ids) == 300
     assert len({q["id"] for q in questions}) == len(questions)
     for q in questions:
@@ -40,18 +48,39 @@ def test_the_questions_are_well_formed() -> None:
     assert max(Counter(q["doc_id"] for q in questions).values()) <= 2
 
 
+def test_the_sets_share_no_record_and_no_question() -> None:
+    assert not _ids(SETS[0][1]) & _ids(SETS[1][1])
+    ids = [q["id"] for name, _ in SETS for q in _questions(name)]
+    assert len(set(ids)) == len(ids)
+
+
 @pytest.mark.skipif(not (SHARED / "corpora" / "dekamer-2017").is_dir(), reason="needs ../shared/corpora")
-def test_every_answer_is_stated_in_its_record_and_no_record_is_a_development_one() -> None:
+@pytest.mark.parametrize("questions_file, ids_file", SETS)
+def test_every_answer_is_stated_in_its_record_and_no_record_is_a_development_one(questions_file: str,
+                                                                                ids_file: str) -> None:
     import importlib.util
     spec = importlib.util.spec_from_file_location("records", DATA / "records.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    texts = {r["id"]: _norm(r["text"]) for r in module.records()}
-    for q in _questions():
+    texts = {r["id"]: _norm(r["text"]) for r in module.records(DATA / ids_file)}
+    for q in _questions(questions_file):
         for group in q["answer_must"] + q["evidence"]:
             assert any(_norm(alt) in texts[q["doc_id"]] for alt in group), (q["id"], group)
     development = SHARED / "eval" / "archive-dev-records.jsonl"
     if development.is_file():
         dev_ids = {json.loads(line)["id"] for line in development.read_text(encoding="utf-8").splitlines() if line}
         assert not dev_ids & set(texts)
+
+
+def test_the_seed_check_set_is_answered_by_the_shipped_documents() -> None:
+    """data/seed-check.jsonl: fresh questions on the five seed documents, a check never trained on."""
+    corpus = _norm(" ".join(p.read_text(encoding="utf-8") for p in (DATA.parent / "corpus").glob("*.md")))
+    questions = _questions("seed-check.jsonl")
+    assert len(questions) == 40 and sum(not q["answerable"] for q in questions) == 6
+    for q in questions:
+        if q["answerable"]:
+            for group in q["answer_must"] + q["evidence"]:
+                assert any(_norm(alt) in corpus for alt in group), (q["id"], group)
+        else:
+            assert q["answer_must"] == q["evidence"] == []

@@ -29,7 +29,7 @@ MAX_ANSWER_CHARS = 600
 # At most this many sentences in an answer: the best, and what scores close to it.
 MAX_PARTS = 3
 _FACT, _FIT = FEATURES.index("fact_question"), FEATURES.index("type_fit")
-_COVERAGE = FEATURES.index("coverage")
+_COVERAGE, _NAMES = FEATURES.index("coverage"), FEATURES.index("names_in_passage")
 
 
 class Reader(Featurizer):
@@ -91,7 +91,11 @@ class Reader(Featurizer):
         # answered in their documents, too few for the judge to learn them apart.
         asks_a_fact = best.features[_FACT] >= 1
         if asks_a_fact and model.judge.probability(self.judge_row(question, ranked)) < model.threshold:
-            return abstain(question, passages, _why_not(best, self.asked(question, intent, passages)))
+            # Why not, told by the best sentence whose passage says every name asked, when there is one: what the
+            # passages about the asked agency lack, rather than that another agency's passage does not name it.
+            named = [c for c in ranked if c.features[_NAMES] >= 1]
+            basis = named[0] if named and best.features[_NAMES] < 1 else best
+            return abstain(question, passages, _why_not(basis, self.asked(question, intent, passages)))
         chosen = self._with_context(best.unit, ranked)
         text = render_units(chosen)
         # Further candidates that score close to the best join it while the answer fits: a second passage that says
