@@ -45,9 +45,9 @@ class Settings:
     # 7% of each other and the vectors decided; on dekamer the ask path's grouped hit@5 went 0.797 -> 0.817 and
     # MRR 0.659 -> 0.702 with 10 (documents for `similar`: 0.853 / 0.753 -> 0.857 / 0.752).
     rrf_k: int = 10
-    # The judge's chance below which the reader declines a fact question; 0: the one fitted with the model (0.56).
-    # Lower answers more and answers wrongly more: on the archive set, out of fold, 0.62 gave answer 0.700 /
-    # abstention 0.850 and 0.42 gave 0.755 / 0.725 (README, "How an answer is made").
+    # The judge's chance below which the reader declines a fact question; 0: the one fitted with the model (0.48).
+    # Lower answers more and answers wrongly more: on the archive set, out of fold, 0.58 gave answer 0.673 /
+    # abstention 0.925 and 0.38 gave 0.755 / 0.825 (README, "How an answer is made").
     reader_threshold: float = 0.0
     max_question_chars: int = 20_000  # real written questions run to several thousand characters
     batch_size: int = 32  # chunks embedded per model call
