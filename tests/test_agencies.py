@@ -123,6 +123,12 @@ def test_a_comparison_or_list_that_cannot_be_answered_says_why(corpus: Corpus, q
     assert answer.comparison == ()
 
 
+def test_a_glued_compound_is_no_name_that_declines_a_list(corpus: Corpus) -> None:
+    answer = corpus.answer("Welke agentschappen gebruiken een AWV-enquête bij weggebruikers?")
+    assert answer.answered is True, answer.text
+    assert answer.text.startswith("- Agentschap Wegen en Verkeer (AWV): Het agentschap gebruikt telefonische")
+
+
 def test_no_passages_is_no_answer(corpus: Corpus) -> None:
     question = "Vergelijk hoe de agentschappen de tevredenheid meten."
     answer = corpus.answerer()(question, [], analyze_question(question))

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from ..search.text import Analyzer, fold, words
 from ..types import Answer, Passage
+from .facts import is_proper_name
 from .question import Intent, analyze_question, name_is_mentioned
 from .features import weigh
 from .units import Unit, abstain, answer_from, render_units, split_units
@@ -59,7 +60,8 @@ class AgencyAnswerer:
         if not passages:
             return abstain(question, passages, "Er zijn geen passages gevonden.")
         mentions = {p.chunk.id: {n for n in intent.names if name_is_mentioned(n, _haystack(p))} for p in passages}
-        missing = [n for n in intent.names if not any(n in named for named in mentions.values())]
+        # As the reader's gate: only a proper name no passage mentions declines ("AgII-meting" is no name).
+        missing = [n for n in intent.names if is_proper_name(n) and not any(n in named for named in mentions.values())]
         if missing:
             return abstain(question, passages, f"Geen enkele passage noemt {', '.join(missing)}.")
         weights = self._question_weights(question, intent)
