@@ -19,11 +19,12 @@ CORPUS = HERE.parent.parent / "shared" / "corpora" / "dekamer-2017" / "dekamer-2
 
 def records(ids: Path, corpus: Path = CORPUS) -> list[dict[str, str]]:
     wanted = ids.read_text(encoding="utf-8").split()
+    looked_for = set(wanted)
     found: dict[str, dict[str, str]] = {}
     with corpus.open(encoding="utf-8") as lines:
         for line in lines:
             record = json.loads(line)
-            if record["id"] in wanted:
+            if record["id"] in looked_for:
                 found[record["id"]] = {"id": record["id"], "title": record["title"], "text": record["answer"],
                                        "department": record.get("department") or "", "date": record["date"]}
     missing = [i for i in wanted if i not in found]

@@ -3,21 +3,16 @@ stated in its record, and on records outside the archive development set and the
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from assistant.fit import norm  # as the scorer compares
+
 DATA = Path(__file__).parent.parent / "data"
 SHARED = Path(__file__).parent.parent.parent / "shared"
 KINDS = {"number", "amount", "percentage", "date", "name", "list", "yesno", "why", "how", "trap"}
-
-
-def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).casefold().replace("\u00a0", " ")
-    return re.sub(r"\s+", " ", text).strip()
 
 
 SETS = [("archive-train.jsonl", "archive-train-records.txt"), ("archive-train-2.jsonl", "archive-train-2-records.txt")]
@@ -63,10 +58,10 @@ def test_every_answer_is_stated_in_its_record_and_no_record_is_a_development_one
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    texts = {r["id"]: _norm(r["text"]) for r in module.records(DATA / ids_file)}
+    texts = {r["id"]: norm(r["text"]) for r in module.records(DATA / ids_file)}
     for q in _questions(questions_file):
         for group in q["answer_must"] + q["evidence"]:
-            assert any(_norm(alt) in texts[q["doc_id"]] for alt in group), (q["id"], group)
+            assert any(norm(alt) in texts[q["doc_id"]] for alt in group), (q["id"], group)
     development = SHARED / "eval" / "archive-dev-records.jsonl"
     if development.is_file():
         dev_ids = {json.loads(line)["id"] for line in development.read_text(encoding="utf-8").splitlines() if line}
@@ -75,12 +70,12 @@ def test_every_answer_is_stated_in_its_record_and_no_record_is_a_development_one
 
 def test_the_seed_check_set_is_answered_by_the_shipped_documents() -> None:
     """data/seed-check.jsonl: fresh questions on the five seed documents, a check never trained on."""
-    corpus = _norm(" ".join(p.read_text(encoding="utf-8") for p in (DATA.parent / "corpus").glob("*.md")))
+    corpus = norm(" ".join(p.read_text(encoding="utf-8") for p in (DATA.parent / "corpus").glob("*.md")))
     questions = _questions("seed-check.jsonl")
     assert len(questions) == 40 and sum(not q["answerable"] for q in questions) == 6
     for q in questions:
         if q["answerable"]:
             for group in q["answer_must"] + q["evidence"]:
-                assert any(_norm(alt) in corpus for alt in group), (q["id"], group)
+                assert any(norm(alt) in corpus for alt in group), (q["id"], group)
         else:
             assert q["answer_must"] == q["evidence"] == []

@@ -93,8 +93,7 @@ class Reader(Featurizer):
         if asks_a_fact and model.judge.probability(self.judge_row(question, ranked)) < model.threshold:
             # Why not, told by the best sentence whose passage says every name asked, when there is one: what the
             # passages about the asked agency lack, rather than that another agency's passage does not name it.
-            named = [c for c in ranked if c.features[_NAMES] >= 1]
-            basis = named[0] if named and best.features[_NAMES] < 1 else best
+            basis = best if best.features[_NAMES] >= 1 else next((c for c in ranked if c.features[_NAMES] >= 1), best)
             return abstain(question, passages, _why_not(basis, self.asked(question, intent, passages)))
         chosen = self._with_context(best.unit, ranked)
         text = render_units(chosen)
