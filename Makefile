@@ -47,7 +47,8 @@ eval: install
 
 # Refit the reader (assistant/answer/reader_model.json): nested cross-validation on the archive development set,
 # with the project's own training questions (data/archive-train*.jsonl, each on 300 other dekamer answers) in every
-# fold.
+# fold. Then which agencies a list across agencies names (list_model.json), on the project's own questions about the
+# seed documents (data/seed-train.jsonl, seed-lists.jsonl); it reads the reader's ranker, so it comes second.
 DEV_INDEX ?= /tmp/archive-dev-index
 TRAIN_INDEX ?= /tmp/archive-train-index
 fit: install
@@ -59,6 +60,8 @@ fit: install
 	$(PY) -m assistant.fit --set ../shared/eval/archive-dev.jsonl $(DEV_INDEX) \
 	  --train data/archive-train.jsonl $(TRAIN_INDEX)-1 --train data/archive-train-2.jsonl $(TRAIN_INDEX)-2 \
 	  --write $(FIT_ARGS)
+	$(PY) -m assistant.fit_lists --train data/seed-train.jsonl --train data/seed-lists.jsonl \
+	  --check data/seed-check.jsonl --write
 
 lint: install
 	$(PY) -m ruff check assistant tests benchmarks app.py

@@ -74,8 +74,9 @@ def holds(groups: list[list[str]], text: str) -> bool:
     return bool(groups) and all(any(norm(alt) in hay for alt in group) for group in groups)
 
 
-def collect(questions_file: Path, index_dir: str) -> list[Example]:
-    """Ask every question of the set through the assistant's own retrieval and keep what the reader sees."""
+def retrieving(index_dir: str) -> tuple[Assistant, list[tuple[str, list[Passage], Intent]]]:
+    """The assistant on an index ("-": the default one), with an answerer that only keeps what it is given: after
+    `ask`, the list holds the question, the passages retrieved for it and its intent."""
     seen: list[tuple[str, list[Passage], Intent]] = []
 
     def capture(question: str, passages: Any, intent: Intent) -> Answer:
@@ -85,7 +86,12 @@ def collect(questions_file: Path, index_dir: str) -> list[Example]:
     settings = Settings.from_env()
     if index_dir != "-":
         settings = settings.with_(index_dir=Path(index_dir), default_index=False)
-    assistant = Assistant.open(settings, answerer=capture)
+    return Assistant.open(settings, answerer=capture), seen
+
+
+def collect(questions_file: Path, index_dir: str) -> list[Example]:
+    """Ask every question of the set through the assistant's own retrieval and keep what the reader sees."""
+    assistant, seen = retrieving(index_dir)
     index = assistant.index
     reader = Reader(index.analyzer, index.idf, index.df, model=_placeholder())
     records = [json.loads(line) for line in questions_file.read_text(encoding="utf-8").splitlines() if line.strip()]

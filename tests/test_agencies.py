@@ -1,9 +1,11 @@
 """Comparisons and lists across agencies: one cited line per agency."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from assistant.answer.agencies import AgencyAnswerer
+from assistant.answer.agencies import LIST_FEATURES, LIST_MODEL_FILE, AgencyAnswerer, ListModel
 from assistant.answer.prompts import NOT_ANSWERED
 from assistant.answer.question import analyze_question
 from assistant.types import Answer, Passage
@@ -54,12 +56,14 @@ De dienst peilt de tevredenheid met focusgroepen bij schippers. Er is geen jaarl
 class Corpus(TextCorpus):
     """The test documents, answered per agency."""
 
-    def answer(self, question: str) -> Answer:
-        """Rank the chunks by shared stems (a stand-in for retrieval) and answer from them."""
+    def passages(self, question: str) -> list[Passage]:
+        """The chunks ranked by shared stems: a stand-in for retrieval."""
         asked = set(self.analyzer.query_tokens(question))
         ranked = sorted(self.chunks, key=lambda c: -len(asked & set(self.analyzer.tokens(c.indexed_text))))
-        passages = [Passage(c, 1.0 - i / 20, rank=i + 1) for i, c in enumerate(ranked[:8])]
-        return self.answerer()(question, passages, analyze_question(question))
+        return [Passage(c, 1.0 - i / 20, rank=i + 1) for i, c in enumerate(ranked[:8])]
+
+    def answer(self, question: str) -> Answer:
+        return self.answerer()(question, self.passages(question), analyze_question(question))
 
     def answerer(self) -> AgencyAnswerer:
         return AgencyAnswerer(self.analyzer, self.idf, lambda t: self.df.get(t, 0))
@@ -189,3 +193,33 @@ def test_a_sentence_that_adds_with_ook_brings_the_one_it_adds_to() -> None:
     assert lines["- Havenbedrijf Test (HBT)"].startswith(
         "- Havenbedrijf Test (HBT): Het havenbedrijf werkt vooral met webformulieren. Bij gemeenten wordt ook naar "
         "de tevredenheid gepeild via gesprekken [")
+
+
+@pytest.mark.parametrize("question", [
+    "Vergelijk hoe AWV en VMM de tevredenheid meten.",
+    "Compare how VMM and the Agentschap Wegen en Verkeer measure satisfaction.",
+])
+def test_a_comparison_of_named_agencies_has_their_lines_only(question: str) -> None:
+    answer = Corpus(AWV, DWV, VMM).answer(question)
+    assert answer.answered is True
+    assert sorted(row["agency_short"] for row in answer.comparison) == ["AWV", "VMM"]
+    assert "Dienst Water en Vaarwegen" not in answer.text
+
+
+def test_a_comparison_naming_one_agency_still_compares_them_all(corpus: Corpus) -> None:
+    answer = corpus.answer("Vergelijk hoe AWV en de andere agentschappen de tevredenheid meten.")
+    assert sorted(row["agency_short"] for row in answer.comparison) == ["AWV", "DWV"]
+
+
+def test_the_list_model_reads_the_features_the_answerer_gives() -> None:
+    model = ListModel.load()
+    assert len(model.weights.coef) == len(LIST_FEATURES)
+    data = json.loads(LIST_MODEL_FILE.read_text(encoding="utf-8"))
+    # Fit on the project's own seed training questions; the check sets are never fit on.
+    assert data["trained_on"] == ["seed-train.jsonl", "seed-lists.jsonl"]
+    corpus, question = Corpus(AWV, DWV), "Welke agentschappen gebruiken focusgroepen?"
+    found = corpus.answerer().best_per_agency(question, corpus.passages(question), analyze_question(question))
+    rows = {f.agency: f.row for f in found}
+    assert sorted(rows) == ["Agentschap Wegen en Verkeer", "Dienst Water en Vaarwegen"]
+    assert all(len(row) == len(LIST_FEATURES) for row in rows.values())
+    assert model.names(rows["Dienst Water en Vaarwegen"]) and not model.names(rows["Agentschap Wegen en Verkeer"])

@@ -48,6 +48,10 @@ def test_what_the_question_wants(question: str, wants: str) -> None:
     ("Werkt het Agentschap Wegen en Verkeer met een steekproef?", ["Agentschap Wegen en Verkeer"]),
     ("Hoe meet de Vlaamse overheid de tevredenheid?", []),  # "Vlaamse" names no one in particular
     ("Wat doet het agentschap?", []),  # the capitalised first word is no name
+    # "and" / "en" joining an acronym to another name joins two names; inside a name it stays.
+    ("Compare how VDAB and De Lijn reach their customers.", ["VDAB", "De Lijn"]),
+    ("Vergelijk hoe AWV en Kind en Gezin meten.", ["AWV", "Kind en Gezin"]),
+    ("What does the Department of Work and Social Economy measure?", ["Department of Work and Social Economy"]),
 ])
 def test_named_entities(question: str, names: list[str]) -> None:
     assert named_entities(question) == names

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from assistant.search.text import Analyzer, Decompounder, fold, is_english, split_sentences, words
+from assistant.search.text import Analyzer, Decompounder, dutch_lemma, fold, is_english, split_sentences, words
 
 
 def reference_fold(text: str) -> str:
@@ -83,6 +83,26 @@ def test_two_words_the_index_writes_as_one_are_one_concept_first() -> None:
     assert concepts[0].own == concepts[0].stems == frozenset({"websurveys"})
     # An English word brings its Dutch translation's stem ("agentschap").
     assert concepts[2].stems == {"agency", "antschap"}
+
+
+@pytest.mark.parametrize(("word", "indexed"), [
+    ("bevraagt", "bevragingen"),  # the stemmer leaves "bevraagt" as it is; its lemma is "bevragen"
+    ("kocht", "kopen"),
+    ("bedroeg", "bedragen"),
+])
+def test_a_dutch_question_word_also_stands_for_its_lemma(word: str, indexed: str) -> None:
+    analyzer = Analyzer("dutch", VOCABULARY)
+    (concept,) = analyzer.concepts(word)
+    assert analyzer.stem(word) in concept.own
+    assert set(analyzer.tokens(indexed)) & concept.stems
+    # What the lemma adds: the stemmer alone does not reach it, and the index keeps its tokens.
+    assert not set(analyzer.tokens(indexed)) & set(analyzer.tokens(word))
+
+
+def test_a_word_that_is_its_own_lemma_brings_nothing_more() -> None:
+    assert dutch_lemma("bevraagt") == ("bevragen",)
+    assert dutch_lemma("opgemaakt") == ("opmaken",)  # simplemma's "op_maken", the particle glued back
+    assert dutch_lemma("tevredenheid") == ()
 
 
 def test_a_word_missing_from_the_vocabulary_brings_the_compounds_that_hold_it() -> None:

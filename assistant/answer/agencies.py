@@ -6,24 +6,24 @@ of the question's weight (idf of its ideas) it covers; the reader (reader.py) an
 """
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from ..search.text import Analyzer, fold, words
+from ..search.text import Analyzer, fold, is_english, words
 from ..types import Answer, Passage
 from .facts import is_proper_name
 from .question import Intent, analyze_question, name_is_mentioned
 from .features import weigh
+from .model import Linear
 from .units import Unit, abstain, answer_from, render_units, split_units
 
 # Share of the question's weight (idf of its stems) a sentence must cover to count as an answer; in a
 # comparison, an agency whose best sentence covers less than half of it is marked with what it does not say.
 MIN_COVERAGE = 0.35
-# In a list across agencies, an agency is named when its best sentence covers this share ...
-LIST_COVERAGE = 0.4
-# ... and at least this share of the best agency's score.
-LIST_RELATIVE = 0.6
 # A neighbouring sentence joins the answer when it adds this share of the question's weight.
 NEIGHBOUR_GAIN = 0.1
 MAX_BULLETS = 8
@@ -43,14 +43,57 @@ _ANAPHOR = re.compile(r"^(deze|dit|die|dat|daarbij|hierbij|daarnaast|bovendien|o
 _ALSO = re.compile(r"^(?:\S+\s+){1,4}ook\b", re.I)
 
 
+LIST_MODEL_FILE = Path(__file__).with_name("list_model.json")
+# What decides whether an agency belongs in a list across agencies, of its best sentence and how it stands among the
+# other agencies' best ones. Fit by `python -m assistant.fit_lists`.
+LIST_FEATURES = ("coverage", "relative", "coverage_relative", "window", "rarest", "inverse_rank", "ideas", "english",
+                 "agency_coverage", "agency_rarest", "passage_score", "matched", "ranker_margin")
+
+
+@dataclass(frozen=True)
+class ListModel:
+    """A logistic model of "this agency's best sentence answers the list question"; named at `threshold`."""
+
+    weights: Linear
+    threshold: float = 0.5
+
+    def names(self, row: Sequence[float]) -> bool:
+        return self.weights.probability(row) >= self.threshold
+
+    @classmethod
+    def load(cls, path: Path = LIST_MODEL_FILE) -> ListModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != LIST_FEATURES:
+            raise ValueError(f"{path} was fit on other features; run `python -m assistant.fit_lists --write`")
+        return cls(Linear.from_json(data["weights"]), float(data["threshold"]))
+
+
+@dataclass
+class AgencyBest:
+    """An agency's best sentence for a question, its score, and the features the list model reads."""
+
+    agency: str
+    score: float
+    unit: Unit
+    row: list[float]
+
+
 class AgencyAnswerer:
     """Answers a comparison or a list across agencies with the passages' own sentences; needs the analyzer
     and idf of the index it reads."""
 
-    def __init__(self, analyzer: Analyzer, idf: Callable[[str], float], df: Callable[[str], int]) -> None:
+    def __init__(self, analyzer: Analyzer, idf: Callable[[str], float], df: Callable[[str], int],
+                 model: ListModel | None = None,
+                 sentence_scores: Callable[[str, Sequence[Passage], Intent], dict[int, float]] | None = None) -> None:
         self.analyzer = analyzer
         self.idf = idf
         self.df = df
+        self.model = model or ListModel.load()
+        if sentence_scores is None:  # the reader passes its own; on its own, this answerer asks a reader of the index
+            from .reader import Reader
+            sentence_scores = Reader(analyzer, idf, df).passage_scores
+        # The reader's learned ranker: its best score among each passage's sentences (by the passage's id).
+        self.sentence_scores = sentence_scores
 
     def __call__(self, question: str, passages: Sequence[Passage], intent: Intent | None = None) -> Answer:
         """One cited line per agency the passages cover (all of them for a comparison; for a list, those
@@ -67,13 +110,77 @@ class AgencyAnswerer:
         weights = self._question_weights(question, intent)
         if not weights:
             return abstain(question, passages, "De vraag bevat geen woorden om op te zoeken.")
+        units = self._units(passages)
+        return self._per_agency(question, passages, units, weights, intent)
+
+    def _units(self, passages: Sequence[Passage]) -> list[Unit]:
         units = [u for p in passages for u in split_units(p)]
         context = {p.chunk.id: set(self.analyzer.tokens(_context(p))) for p in passages}
         for unit in units:
             # "70%" says "procent" as much as the word does.
             said = f"{unit.lead} {unit.text}".replace("%", " procent ")
             unit.stems = set(self.analyzer.tokens(said)) | context[unit.passage.chunk.id]
-        return self._per_agency(question, passages, units, weights, intent)
+        return units
+
+    def best_per_agency(self, question: str, passages: Sequence[Passage], intent: Intent,
+                        units: list[Unit] | None = None,
+                        weights: dict[frozenset[str], float] | None = None) -> list[AgencyBest]:
+        """Each agency's best sentence, in the order of its passage's rank, with LIST_FEATURES: "Vergelijk AgII en
+        Kind en Gezin" keeps only the agencies the question names, when it names two or more."""
+        weights = self._question_weights(question, intent) if weights is None else weights
+        units = self._units(passages) if units is None else units
+        best: dict[str, tuple[float, Unit]] = {}
+        for unit in units:
+            agency = unit.passage.chunk.agency
+            if not agency or unit.passage.chunk.section == "question":
+                continue
+            score = self._score(unit, weights, intent, question, _neighbours(unit, units))
+            if agency not in best or score > best[agency][0]:
+                best[agency] = (score, unit)
+        named = {a for a, (_, u) in best.items()
+                 if any(name_is_mentioned(n, _context(u.passage)) for n in intent.names)}
+        if len(named) >= 2:
+            best = {a: su for a, su in best.items() if a in named}
+        if not best:
+            return []
+        ranked = self.sentence_scores(question, passages, intent)
+        return [AgencyBest(agency, score, unit, self._list_row(question, passages, ranked, units, weights, agency,
+                                                               score, unit, best))
+                for agency, (score, unit) in sorted(best.items(), key=lambda kv: kv[1][1].passage.rank)]
+
+    def _list_row(self, question: str, passages: Sequence[Passage], ranked: dict[int, float], units: list[Unit],
+                  weights: dict[frozenset[str], float], agency: str, score: float, unit: Unit,
+                  best: dict[str, tuple[float, Unit]]) -> list[float]:
+        """LIST_FEATURES of an agency's best sentence: what it and the agency's passages cover of the question,
+        and how it stands among the other agencies' best (by this answerer's score, and by `ranked`: the reader's
+        ranker's best score in each passage)."""
+        coverage = _coverage(unit, weights)
+        said_by_agency = set().union(*(u.stems for u in units if u.passage.chunk.agency == agency))
+        rarest = max(weights, key=lambda c: weights[c])  # the question's rarest idea: what the list is about
+
+        def ranker_best(name: str) -> float:  # an agency none of whose sentences the reader ranks: far below
+            scores = [ranked[id(p)] for p in passages if p.chunk.agency == name and id(p) in ranked]
+            return max(scores, default=-math.inf)
+
+        top_ranked = max(ranker_best(name) for name in best)
+        row = {
+            "coverage": coverage,
+            "relative": score / (max(s for s, _ in best.values()) or 1.0),
+            "coverage_relative": coverage / (max(_coverage(u, weights) for _, u in best.values()) or 1.0),
+            "window": coverage + max((_gain(n, unit, weights) for n in _neighbours(unit, units) if n is not None),
+                                     default=0.0),
+            "rarest": float(not rarest.isdisjoint(unit.stems)),
+            "inverse_rank": 1.0 / unit.passage.rank,
+            "ideas": len(weights) / 10,
+            "english": float(is_english(question)),
+            "agency_coverage": _share(said_by_agency, weights),
+            "agency_rarest": float(not rarest.isdisjoint(said_by_agency)),
+            "passage_score": max(p.score for p in passages if p.chunk.agency == agency)
+            / (max(p.score for p in passages) or 1.0),
+            "matched": float(sum(not c.isdisjoint(unit.stems) for c in weights)),
+            "ranker_margin": max(-5.0, ranker_best(agency) - top_ranked) if top_ranked > -math.inf else 0.0,
+        }
+        return [row[name] for name in LIST_FEATURES]
 
     def _question_weights(self, question: str, intent: Intent) -> dict[frozenset[str], float]:
         """Each idea of the question with its weight: the idf of its rarest alternative in the index.
@@ -159,23 +266,16 @@ class AgencyAnswerer:
                     weights: dict[frozenset[str], float], intent: Intent) -> Answer:
         """One cited line per agency: for "compare", every agency the passages cover; for "which
         agencies", those whose passages answer."""
-        best: dict[str, tuple[float, Unit]] = {}
-        for unit in units:
-            agency = unit.passage.chunk.agency
-            if not agency or unit.passage.chunk.section == "question":
-                continue
-            score = self._score(unit, weights, intent, question, _neighbours(unit, units))
-            if agency not in best or score > best[agency][0]:
-                best[agency] = (score, unit)
+        best = self.best_per_agency(question, passages, intent, units, weights)
         if not best:
             return abstain(question, passages, "Geen passage gaat over wat gevraagd wordt.")
-        top = max(s for s, _ in best.values())
         lines: list[str] = []
         rows: list[dict[str, object]] = []
         chosen: list[Unit] = []
-        for score, unit in sorted(best.values(), key=lambda su: su[1].passage.rank):
+        for found in best:
+            unit = found.unit
             coverage = _coverage(unit, weights)
-            if intent.kind == "list" and (coverage < LIST_COVERAGE or score < LIST_RELATIVE * top):
+            if intent.kind == "list" and not self.model.names(found.row):
                 continue
             note = ""
             if intent.kind == "compare" and coverage < MIN_COVERAGE / 2:

@@ -164,9 +164,23 @@ def named_entities(question: str) -> list[str]:
             tokens = tokens[1:]
             while tokens and tokens[0].islower():
                 tokens = tokens[1:]
-        if any(fold(t) not in _GENERIC_NAMES and fold(t) not in STOPWORDS for t in tokens):
-            found.append(" ".join(tokens))
+        for name in _uncoordinated(tokens):
+            if any(fold(t) not in _GENERIC_NAMES and fold(t) not in STOPWORDS for t in name):
+                found.append(" ".join(name))
     return list(dict.fromkeys(found))
+
+
+def _uncoordinated(tokens: list[str]) -> list[list[str]]:
+    """A run of names split where "en" / "and" / "&" joins an acronym to another name ("AgII and Kind en Gezin",
+    "ABB en WSE"): an acronym is a name of its own, while "Kind en Gezin" is one name."""
+    names: list[list[str]] = [[]]
+    for i, token in enumerate(tokens):
+        joins = token in ("en", "and", "&") and 0 < i < len(tokens) - 1
+        if joins and (_ACRONYM.match(tokens[i - 1]) or _ACRONYM.match(tokens[i + 1])):
+            names.append([])
+        else:
+            names[-1].append(token)
+    return [n for n in names if n]
 
 
 def name_is_mentioned(name: str, haystack: str) -> bool:

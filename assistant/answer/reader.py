@@ -39,7 +39,7 @@ class Reader(Featurizer):
                  model: Model | None = None) -> None:
         super().__init__(analyzer, idf, df)
         self.model = model or Model.load()
-        self._agencies = AgencyAnswerer(analyzer, idf, df)  # one cited line per agency
+        self._agencies = AgencyAnswerer(analyzer, idf, df, sentence_scores=self.passage_scores)  # a line per agency
 
     def __call__(self, question: str, passages: Sequence[Passage], intent: Intent | None = None) -> Answer:
         intent = intent or analyze_question(question)
@@ -53,6 +53,14 @@ class Reader(Featurizer):
             return declined
         candidates = self.candidates(question, passages, intent)
         return self.decide(question, passages, intent, self.rank(candidates, self.model.ranker), self.model)
+
+    def passage_scores(self, question: str, passages: Sequence[Passage], intent: Intent) -> dict[int, float]:
+        """The ranker's best score among each passage's sentences, by the passage's id."""
+        out: dict[int, float] = {}
+        for candidate in self.rank(self.candidates(question, passages, intent), self.model.ranker):
+            key = id(candidate.unit.passage)
+            out[key] = max(out.get(key, candidate.score), candidate.score)
+        return out
 
     @staticmethod
     def rank(candidates: list[Candidate], ranker: Linear) -> list[Candidate]:

@@ -158,6 +158,15 @@ class Decompounder:
         return ()
 
 
+@lru_cache(maxsize=100_000)
+def dutch_lemma(word: str) -> tuple[str, ...]:
+    """The word's lemma by simplemma, when it is another word: "bevraagt" -> "bevragen", whose stem ("bevraag") is
+    that of "bevragingen" where the stemmer leaves "bevraagt" as it is. A question-side alternative only: the index
+    keeps its tokens. A separable verb's particle is glued back ("op_maken" -> "opmaken")."""
+    lemma = simplemma.lemmatize(word, lang="nl").replace("_", "").casefold()
+    return (lemma,) if lemma != word and lemma.isalpha() else ()
+
+
 def _with_prefix(ordered: list[str], prefix: str, most: int) -> list[str]:
     start = bisect.bisect_left(ordered, prefix)
     out = []
@@ -222,6 +231,8 @@ class Analyzer:
                 own = frozenset(self.tokens(part) or [self.stem(part)])
                 translations = to_dutch(part) if english else ENGLISH_TO_DUTCH.get(part, ())
                 others = {*self._synonyms.get(self.stem(part), ()), *translations}
+                if not english:
+                    others.update(dutch_lemma(part))
                 if vocabulary and part not in vocabulary:
                     others.update(self.decompounder.containing(part))
                 stems = own | {s for alt in others for s in self.tokens(alt) or [self.stem(alt)]}
