@@ -10,8 +10,8 @@ import assistant
 PACKAGE = Path(assistant.__file__).parent
 # Lower numbers are lower stages; a module may import its own level and below.
 LEVELS = {"types": 0, "errors": 0, "settings": 0, "checks": 0, "dates": 0, "ingest": 1, "search": 2, "answer": 3,
-          "core": 4, "similar": 4, "draft": 4, "duplicates": 4, "examples": 4, "fit": 4, "fit_lists": 4, "auth": 5, "apps": 6,
-          "__main__": 7, "__init__": 0}
+          "core": 4, "similar": 4, "draft": 4, "duplicates": 4, "examples": 4, "fit": 4, "fit_lists": 4, "auth": 5,
+          "apps": 6, "__main__": 7, "__init__": 0}
 
 
 def level(dotted: str) -> int:
