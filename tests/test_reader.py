@@ -265,6 +265,10 @@ def test_a_number_word_starting_a_unit_is_no_candidate(corpus: Corpus) -> None:
     ("Geef het aantal inbraken in 2016.", "number"),
     ("kosten verhuis vrijwilligers", "amount"),
     ("Hoeveel kostte de verhuis?", "amount"),
+    # a rate asks a percentage, a flat rate does not
+    ("Wat was de bezettingsgraad van de gevangenis van Vorst in 2016?", "percentage"),
+    ("What was the unemployment rate among young people in Brussels?", "percentage"),
+    ("What flat-rate allowance does a juror receive?", "name"),
 ])
 def test_the_kind_of_answer_a_question_asks(question: str, kind: str) -> None:
     assert answer_kind(question, analyze_question(question)) == kind

@@ -58,7 +58,8 @@ SPAN = re.compile(r"(?:\d[\d.,]*|\b(?:een|twee|drie|vier|vijf|zes|zeven|acht|neg
                   r"four|five|six|seven|eight|nine|ten|several))\s*(?:h\d+|u\d+|uur|uren|min\w*|sec\w*|dag\w*|"
                   r"werkdag\w*|week|weken|maand\w*|jaar|jaren|hours?|minutes?|seconds?|days?|weeks?|months?|years?)\b",
                   re.I)
-_PERCENT_ASKED = re.compile(r"percent|procent|aandeel|share|proportion|%", re.I)
+# A rate asks a percentage: "bezettingsgraad", "the unemployment rate" (not "a flat-rate allowance").
+_PERCENT_ASKED = re.compile(r"percent|procent|aandeel|share|proportion|%|graad\b|\bratio\b|\w\s+rates?\b", re.I)
 # Adjectives of place ("Waalse", "Brusselse", "Belgische", "Flemish"): said in a passage as the place itself.
 _ADJECTIVE_END = re.compile(r"(?:ische|isch|se|sche|s|ian|ish|ese|an)$")
 
