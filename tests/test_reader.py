@@ -520,3 +520,45 @@ In 2016 werden 14 fietsbruggen hersteld.
     assert inverse_ranks(refers, answers) == {"bruggen": 1.0, "verwijzing": 0.5}
     # A passage that answers keeps its rank when another refers too.
     assert inverse_ranks(answers, refers) == {"bruggen": 1.0, "verwijzing": 0.5}
+
+
+AGENCY_A = """---
+id: a
+title: "Dienstfietsen"
+agency: Agentschap Wegen en Verkeer
+agency_short: AWV
+---
+## Antwoord
+
+Het agentschap kocht in 2016 veertig fietsen.
+"""
+
+AGENCY_B = """---
+id: b
+title: "Dienstfietsen"
+agency: Dienst Water en Vaarwegen
+agency_short: DWV
+---
+## Antwoord
+
+De dienst kocht in 2016 in totaal 60 nieuwe elektrische dienstfietsen voor haar medewerkers.
+"""
+
+
+@pytest.mark.parametrize("question", ["Hoeveel elektrische dienstfietsen kocht AWV in 2016 voor haar medewerkers?",
+                                      "Hoeveel elektrische dienstfietsen kocht het Agentschap Wegen en Verkeer?"])
+def test_a_question_that_names_an_agency_is_answered_from_its_passages(question: str) -> None:
+    # The other agency's sentence says more of the question's words; it is not about the agency asked.
+    corpus = Corpus(AGENCY_A, AGENCY_B)
+    reader = corpus.reader(only("coverage", 1.0, threshold=0.0))
+    ranked = reader.candidates(question, corpus.passages(question), analyze_question(question))
+    assert {c.unit.passage.chunk.agency_short for c in ranked} == {"AWV"}
+    answer = reader(question, corpus.passages(question), analyze_question(question))
+    assert strip_citations(answer.text) == "Het agentschap kocht in 2016 veertig fietsen."
+
+
+def test_a_question_that_names_no_agency_reads_every_passage() -> None:
+    corpus = Corpus(AGENCY_A, AGENCY_B)
+    question = "Hoeveel elektrische dienstfietsen kochten de agentschappen in 2016?"
+    candidates = corpus.reader().candidates(question, corpus.passages(question), analyze_question(question))
+    assert {c.unit.passage.chunk.agency_short for c in candidates} == {"AWV", "DWV"}

@@ -34,7 +34,7 @@ from .facts import (
 )
 from .checker import split_instruction
 from .model import FEATURES
-from .question import Intent
+from .question import Intent, name_is_mentioned
 
 
 # A Dutch adjective before its noun ends in -e ("lokale", "federale", "Nederlandse", "vreemde"), and is longer than
@@ -94,6 +94,14 @@ def _answering_ranks(passages: Sequence[Passage]) -> dict[int, int]:
     return {id(p): i for i, p in enumerate(ordered, 1)}
 
 
+def about_named_agency(passages: Sequence[Passage], intent: Intent) -> Sequence[Passage]:
+    """The passages of the agency (or department) the question names, when some of them were retrieved: "Hoe meet
+    AgII ...?" is not answered by another agency's sentence on the same subject. All of them otherwise."""
+    named = [p for p in passages if p.chunk.agency and any(
+        name_is_mentioned(n, f"{p.chunk.agency}\n{p.chunk.agency_short}") for n in intent.names)]
+    return named or passages
+
+
 class Featurizer:
     """Turns a question and its passages into candidates with features; needs the analyzer and idf of the index."""
 
@@ -139,6 +147,7 @@ class Featurizer:
 
     def candidates(self, question: str, passages: Sequence[Passage], intent: Intent) -> list[Candidate]:
         """Every sentence of the passages with its features, in passage order."""
+        passages = about_named_agency(passages, intent)
         asked = self.asked(question, intent, passages)
         if not asked.weights:
             return []
