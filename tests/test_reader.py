@@ -562,3 +562,15 @@ def test_a_question_that_names_no_agency_reads_every_passage() -> None:
     question = "Hoeveel elektrische dienstfietsen kochten de agentschappen in 2016?"
     candidates = corpus.reader().candidates(question, corpus.passages(question), analyze_question(question))
     assert {c.unit.passage.chunk.agency_short for c in candidates} == {"AWV", "DWV"}
+
+
+@pytest.mark.parametrize(("text", "near"), [
+    ("De beleidsbrief 2016-2017 voorzag branden in kazernes.", 0.0),  # a span of years is no figure
+    ("In het werkjaar 2015/2016 waren er branden in kazernes.", 0.0),
+    ("Er waren 45 branden in kazernes.", 1.0),
+    ("In 2016 waren er 1.245 branden in kazernes.", 1.0),
+])
+def test_a_figure_near_a_word_asked_is_no_year_or_span_of_years(corpus: Corpus, text: str, near: float) -> None:
+    question = "Hoeveel branden in kazernes?"
+    weights = corpus.reader().asked(question, analyze_question(question)).weights
+    assert corpus.reader()._figure_near_match(text, weights) == near

@@ -293,7 +293,8 @@ class Featurizer:
         """1 when a figure (not a year) stands within a few words of a word the question asks about."""
         tokens = NOT_COUNTS.sub(" ", text).split()
         for i, token in enumerate(tokens):
-            if not any(ch.isdigit() for ch in token) or YEAR.fullmatch(token.strip(".,;:()")):
+            # A year, or a span of years ("2016-2017", "2015/2016"), is no figure.
+            if not any(ch.isdigit() for ch in YEAR.sub("", token)):
                 continue
             around = " ".join(tokens[max(0, i - 6):i + 7])
             stems = set(self.analyzer.tokens(around))
