@@ -574,3 +574,26 @@ def test_a_figure_near_a_word_asked_is_no_year_or_span_of_years(corpus: Corpus, 
     question = "Hoeveel branden in kazernes?"
     weights = corpus.reader().asked(question, analyze_question(question)).weights
     assert corpus.reader()._figure_near_match(text, weights) == near
+
+
+SCORES = """---
+id: nps
+title: "Tevredenheid van de klanten"
+department: Binnenlandse Zaken
+---
+## Antwoord
+
+De Net Promotor Score van de infodesk was 41 in 2022.
+"""
+
+
+@pytest.mark.parametrize(("question", "declined"), [
+    ("Wat was de Net Promoter Score van de infodesk in 2022?", False),  # the question spells it one letter otherwise
+    ("Wat was de Net Promotion Score van de infodesk in 2022?", True),  # two letters otherwise: another name
+])
+def test_a_name_spelled_one_letter_otherwise_is_mentioned(question: str, declined: bool) -> None:
+    corpus = Corpus(SCORES)
+    gated = corpus.reader().gate(question, corpus.passages(question), analyze_question(question))
+    assert (gated is not None) is declined
+    if declined:
+        assert gated is not None and gated.text.endswith("Geen enkele passage noemt Net Promotion Score.")

@@ -3,6 +3,7 @@ name; and the organisations or names it mentions. Pure functions over the questi
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from dataclasses import dataclass
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
@@ -55,6 +56,9 @@ _CONNECTOR = r"(?:\s+(?:en|of|van|voor|de|het|der|den|the|and|of|for|&)(?=\s+[A-
 _NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:{_CONNECTOR}\s+{_NAME_TOKEN})*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z][A-Za-z&]*$")
 _INITIALS = re.compile(r"[A-Z]{3,6}")  # an acronym that may stand for a name given in full
+# A word of a name this long or longer counts as said when spelled one letter otherwise; shorter words are too
+# close to one another ("Gent", "Genk").
+SPELLING_MIN = 6
 
 
 def _asks_date(question: str) -> bool:
@@ -199,8 +203,24 @@ def name_is_mentioned(name: str, haystack: str) -> bool:
         return False  # "De Lijn": the article is part of the name, so only the phrase counts
     return bool(significant) and all(
         any(re.search(rf"(?<![\w&-]){re.escape(fold(alt))}(?![\w&-])", folded)
-            for alt in (w, *ENGLISH_TO_DUTCH.get(w, ())))
+            for alt in (w, *ENGLISH_TO_DUTCH.get(w, ()))) or _spelled_otherwise(w, folded)
         for w in significant)
+
+
+def _spelled_otherwise(word: str, folded: str) -> bool:
+    """A long word of a name the text spells one letter otherwise ("Promoter" for "Promotor", "Mohammed" for
+    "Mohamed"): a question's spelling is no reason to decline. One letter replaced, added or left out, by difflib's
+    opcodes; not "promotie", two letters off."""
+    if len(word) < SPELLING_MIN:
+        return False
+    return any(len(other) >= SPELLING_MIN and other[:3] == word[:3] and abs(len(other) - len(word)) <= 1
+               and _one_letter_apart(word, other) for other in set(re.findall(r"\w+", folded)))
+
+
+def _one_letter_apart(first: str, second: str) -> bool:
+    edits = [(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in SequenceMatcher(None, first, second).get_opcodes()
+             if op != "equal"]
+    return len(edits) == 1 and max(edits[0]) == 1
 
 
 def spelled_out(acronym: str, haystack: str) -> bool:
