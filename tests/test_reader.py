@@ -597,3 +597,27 @@ def test_a_name_spelled_one_letter_otherwise_is_mentioned(question: str, decline
     assert (gated is not None) is declined
     if declined:
         assert gated is not None and gated.text.endswith("Geen enkele passage noemt Net Promotion Score.")
+
+
+SAMPLE = """---
+id: sample
+title: "Bevraging van de klanten"
+department: Binnenlandse Zaken
+---
+## Antwoord
+
+De vragenlijst gaat naar alle klanten van de infodesk. Er wordt dus niet gewerkt met een steekproef.
+
+De resultaten worden jaarlijks besproken.
+"""
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # "dus" draws its conclusion from the sentence before: quoted alone, it leaves out who is asked
+    ("Werkt de infodesk met een steekproef?",
+     "De vragenlijst gaat naar alle klanten van de infodesk. Er wordt dus niet gewerkt met een steekproef."),
+    ("Wanneer worden de resultaten besproken?", "De resultaten worden jaarlijks besproken."),
+])
+def test_a_sentence_that_concludes_with_dus_brings_the_one_before(question: str, expected: str) -> None:
+    answer = Corpus(SAMPLE).answer(question, only("coverage", 1.0, threshold=0.0))
+    assert strip_citations(answer.text) == expected

@@ -185,8 +185,10 @@ def _in_reading_order(units: list[Unit]) -> list[Unit]:
     return sorted(units, key=lambda u: (order[id(u.passage)], u.position))
 
 
+# A sentence that opens on a word pointing back, or draws a conclusion ("Er wordt dus niet gewerkt met een
+# steekproef": "dus" among its first three words) leans on the sentence before it.
 _LEANS_BACK = re.compile(r"^(deze|dit|die|dat|daarbij|hierbij|daarnaast|bovendien|ook|zo|het|hij|zij|ze|these|"
-                         r"this|that|it|they)\b", re.I)
+                         r"this|that|it|they)\b|^(?:\S+\s+){0,2}(dus|daarom|derhalve|therefore|thus)\b", re.I)
 
 
 def _length(text: str) -> int:
