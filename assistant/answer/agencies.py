@@ -17,7 +17,7 @@ from ..search.text import Analyzer, fold, is_english, words
 from ..types import Answer, Passage
 from .facts import is_proper_name
 from .question import Intent, analyze_question, name_is_mentioned
-from .features import weigh
+from .features import names_agency, weigh
 from .model import Linear
 from .units import Unit, abstain, answer_from, render_units, split_units
 
@@ -75,7 +75,7 @@ class AgencyBest:
     agency: str
     score: float
     unit: Unit
-    row: list[float]
+    row: list[float]  # LIST_FEATURES, for a list question; empty for a comparison
 
 
 class AgencyAnswerer:
@@ -137,50 +137,56 @@ class AgencyAnswerer:
             score = self._score(unit, weights, intent, question, _neighbours(unit, units))
             if agency not in best or score > best[agency][0]:
                 best[agency] = (score, unit)
-        named = {a for a, (_, u) in best.items()
-                 if any(name_is_mentioned(n, _context(u.passage)) for n in intent.names)}
+        named = {a for a, (_, u) in best.items() if names_agency(u.passage, intent.names)}
         if len(named) >= 2:
             best = {a: su for a, su in best.items() if a in named}
-        if not best:
-            return []
-        ranked = self.sentence_scores(question, passages, intent)
-        return [AgencyBest(agency, score, unit, self._list_row(question, passages, ranked, units, weights, agency,
-                                                               score, unit, best))
+        # Only a list reads the rows: a comparison names every agency, and needs no pass of the reader's ranker.
+        rows = self._list_rows(question, passages, intent, units, weights, best) if intent.kind == "list" else {}
+        return [AgencyBest(agency, score, unit, rows.get(agency, []))
                 for agency, (score, unit) in sorted(best.items(), key=lambda kv: kv[1][1].passage.rank)]
 
-    def _list_row(self, question: str, passages: Sequence[Passage], ranked: dict[int, float], units: list[Unit],
-                  weights: dict[frozenset[str], float], agency: str, score: float, unit: Unit,
-                  best: dict[str, tuple[float, Unit]]) -> list[float]:
-        """LIST_FEATURES of an agency's best sentence: what it and the agency's passages cover of the question,
-        and how it stands among the other agencies' best (by this answerer's score, and by `ranked`: the reader's
-        ranker's best score in each passage)."""
-        coverage = _coverage(unit, weights)
-        said_by_agency = set().union(*(u.stems for u in units if u.passage.chunk.agency == agency))
+    def _list_rows(self, question: str, passages: Sequence[Passage], intent: Intent, units: list[Unit],
+                   weights: dict[frozenset[str], float], best: dict[str, tuple[float, Unit]]) -> dict[str, list[float]]:
+        """LIST_FEATURES of each agency's best sentence: what it and the agency's passages cover of the question,
+        and how it stands among the other agencies' best, by this answerer's score and by the reader's ranker (its
+        best score in the agency's passages)."""
+        if not best:
+            return {}
+        ranked = self.sentence_scores(question, passages, intent)
         rarest = max(weights, key=lambda c: weights[c])  # the question's rarest idea: what the list is about
-
-        def ranker_best(name: str) -> float:  # an agency none of whose sentences the reader ranks: far below
-            scores = [ranked[id(p)] for p in passages if p.chunk.agency == name and id(p) in ranked]
-            return max(scores, default=-math.inf)
-
-        top_ranked = max(ranker_best(name) for name in best)
-        row = {
-            "coverage": coverage,
-            "relative": score / (max(s for s, _ in best.values()) or 1.0),
-            "coverage_relative": coverage / (max(_coverage(u, weights) for _, u in best.values()) or 1.0),
-            "window": coverage + max((_gain(n, unit, weights) for n in _neighbours(unit, units) if n is not None),
-                                     default=0.0),
-            "rarest": float(not rarest.isdisjoint(unit.stems)),
-            "inverse_rank": 1.0 / unit.passage.rank,
-            "ideas": len(weights) / 10,
-            "english": float(is_english(question)),
-            "agency_coverage": _share(said_by_agency, weights),
-            "agency_rarest": float(not rarest.isdisjoint(said_by_agency)),
-            "passage_score": max(p.score for p in passages if p.chunk.agency == agency)
-            / (max(p.score for p in passages) or 1.0),
-            "matched": float(sum(not c.isdisjoint(unit.stems) for c in weights)),
-            "ranker_margin": max(-5.0, ranker_best(agency) - top_ranked) if top_ranked > -math.inf else 0.0,
-        }
-        return [row[name] for name in LIST_FEATURES]
+        top_score = max(s for s, _ in best.values()) or 1.0
+        top_coverage = max(_coverage(u, weights) for _, u in best.values()) or 1.0
+        top_passage = max(p.score for p in passages) or 1.0
+        english = float(is_english(question))
+        said: dict[str, set[str]] = {}
+        ranker_best: dict[str, float] = {}  # an agency none of whose sentences the reader ranks: far below
+        for unit in units:
+            said.setdefault(unit.passage.chunk.agency, set()).update(unit.stems)
+        for passage in passages:
+            agency = passage.chunk.agency
+            ranker_best[agency] = max(ranker_best.get(agency, -math.inf), ranked.get(id(passage), -math.inf))
+        top_ranked = max(ranker_best[agency] for agency in best)
+        rows: dict[str, list[float]] = {}
+        for agency, (score, unit) in best.items():
+            coverage = _coverage(unit, weights)
+            row = {
+                "coverage": coverage,
+                "relative": score / top_score,
+                "coverage_relative": coverage / top_coverage,
+                "window": coverage + max((_gain(n, unit, weights) for n in _neighbours(unit, units) if n is not None),
+                                         default=0.0),
+                "rarest": float(not rarest.isdisjoint(unit.stems)),
+                "inverse_rank": 1.0 / unit.passage.rank,
+                "ideas": len(weights) / 10,
+                "english": english,
+                "agency_coverage": _share(said[agency], weights),
+                "agency_rarest": float(not rarest.isdisjoint(said[agency])),
+                "passage_score": max(p.score for p in passages if p.chunk.agency == agency) / top_passage,
+                "matched": float(sum(not c.isdisjoint(unit.stems) for c in weights)),
+                "ranker_margin": max(-5.0, ranker_best[agency] - top_ranked) if top_ranked > -math.inf else 0.0,
+            }
+            rows[agency] = [row[name] for name in LIST_FEATURES]
+        return rows
 
     def _question_weights(self, question: str, intent: Intent) -> dict[frozenset[str], float]:
         """Each idea of the question with its weight: the idf of its rarest alternative in the index.

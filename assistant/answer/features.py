@@ -94,12 +94,16 @@ def _answering_ranks(passages: Sequence[Passage]) -> dict[int, int]:
     return {id(p): i for i, p in enumerate(ordered, 1)}
 
 
+def names_agency(passage: Passage, names: Sequence[str]) -> bool:
+    """Does one of the names a question gives name the passage's agency (or department), in full or short?"""
+    chunk = passage.chunk
+    return bool(chunk.agency) and any(name_is_mentioned(n, f"{chunk.agency}\n{chunk.agency_short}") for n in names)
+
+
 def about_named_agency(passages: Sequence[Passage], intent: Intent) -> Sequence[Passage]:
     """The passages of the agency (or department) the question names, when some of them were retrieved: "Hoe meet
     AgII ...?" is not answered by another agency's sentence on the same subject. All of them otherwise."""
-    named = [p for p in passages if p.chunk.agency and any(
-        name_is_mentioned(n, f"{p.chunk.agency}\n{p.chunk.agency_short}") for n in intent.names)]
-    return named or passages
+    return [p for p in passages if names_agency(p, intent.names)] or passages
 
 
 class Featurizer:
