@@ -457,6 +457,25 @@ department: Maatschappelijke Integratie
     assert years_of_the_figure(both[1:]) == (0.0, 0.0)
 
 
+@pytest.mark.parametrize("front, said", [("date: 2017-02-14\n", 1.0), ("date: 2016-11-30\n", 0.0), ("", 0.0)])
+def test_the_year_of_the_documents_date_counts_as_said_for_its_passages(front: str, said: float) -> None:
+    # An answer of February 2017 that says what happens "eind maart" speaks of March 2017.
+    corpus = Corpus(f"""---
+id: lijn
+title: "Nieuwe luchtverbinding"
+department: Buitenlandse Zaken
+{front}---
+## Antwoord
+
+1. Een Belgische maatschappij opent eind maart een rechtstreekse verbinding tussen Brussel en Mumbai.
+""")
+    question = "Wanneer opent de rechtstreekse verbinding tussen Brussel en Mumbai in 2017?"
+    reader, intent = corpus.reader(), analyze_question(question)
+    passages = corpus.passages(question)
+    features = dict(zip(FEATURES, reader.candidates(question, passages, intent)[0].features))
+    assert (features["years_in_passage"], features["years_in_sentence"]) == (said, 0.0)
+
+
 @pytest.mark.parametrize("question, items", [
     ("Welke drie slachthuizen kregen een erkenning?", 3),
     ("Which two courts ruled against Belgium?", 2),

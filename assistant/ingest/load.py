@@ -9,6 +9,7 @@ the file's other records are still read.
 from __future__ import annotations
 
 import codecs
+import datetime
 import json
 import logging
 import re
@@ -183,7 +184,9 @@ def parse_text_document(raw: str, default_id: str, source: str = "", title: str 
             raise LoadError(f"{source}: front matter is not valid YAML ({exc})") from exc
         if not isinstance(front, dict):
             raise LoadError(f"{source}: front matter must be a mapping of fields")
-        found = {str(k): v for k, v in front.items() if isinstance(v, (str, int, float, bool))}
+        # YAML reads an unquoted "date: 2017-02-14" as a date: kept as the text it was.
+        found = {str(k): v.isoformat() if isinstance(v, datetime.date) else v for k, v in front.items()
+                 if isinstance(v, (str, int, float, bool, datetime.date))}
         body = raw[match.end():]
     sections = split_sections(body)
     if not any(body[s.start:s.end].strip() for s in sections):  # nothing, or headings only
