@@ -457,6 +457,34 @@ department: Maatschappelijke Integratie
     assert years_of_the_figure(both[1:]) == (0.0, 0.0)
 
 
+def test_a_name_counts_as_said_in_another_retrieved_passage_of_the_same_document() -> None:
+    # A chunk boundary between the place and the date asked: the place still counts, when its passage was retrieved.
+    filler = " ".join(f"Het oude gebouw aan straat {i} wordt na de verhuizing verkocht." for i in range(8))
+    corpus = Corpus(f"""---
+id: gerecht
+title: "Gerechtsgebouwen"
+department: Justitie
+---
+## Antwoord
+
+1. In Namen komt er een nieuw gerechtsgebouw voor alle rechtbanken van het arrondissement. {filler}
+
+2. De werken moeten eind 2020 voltooid zijn.
+""")
+    assert len(corpus.chunks) == 2 and "Namen" not in corpus.chunks[1].text
+    question = "Wanneer moeten de werken aan het gerechtsgebouw in Namen voltooid zijn?"
+    reader, intent = corpus.reader(), analyze_question(question)
+
+    def names_of_the_date(passages: list[Passage]) -> tuple[float, float]:
+        works = next(c for c in reader.candidates(question, passages, intent) if "eind 2020" in c.unit.text)
+        features = dict(zip(FEATURES, works.features))
+        return features["names_in_passage"], features["names_in_sentence"]
+
+    both = [Passage(c, 1.0, rank=i + 1) for i, c in enumerate(corpus.chunks)]
+    assert names_of_the_date(both) == (1.0, 0.0)
+    assert names_of_the_date(both[1:]) == (0.0, 0.0)
+
+
 @pytest.mark.parametrize("front, said", [("date: 2017-02-14\n", 1.0), ("date: 2016-11-30\n", 0.0), ("", 0.0)])
 def test_the_year_of_the_documents_date_counts_as_said_for_its_passages(front: str, said: float) -> None:
     # An answer of February 2017 that says what happens "eind maart" speaks of March 2017.

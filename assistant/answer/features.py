@@ -163,17 +163,17 @@ class Featurizer:
             return []
         top_score = max(p.score for p in passages) or 1.0
         out: list[Candidate] = []
-        # Where a year counts as said for a passage: in any retrieved passage of its document, as a chunk boundary
-        # may split the sentence with a figure from the one with the year it is for. A name counts in the passage
-        # itself only: over the document, traps answered (mean of four CV splits 111.0 handled against 112.0). The
-        # year of the document's date counts too: an answer of February 2017 that says what happens "eind maart"
-        # speaks of 2017 (archive, mean of four CV splits 107.0 handled less half a wrong against 105.4).
-        contexts = [context_of(p) for p in passages]
+        # Where a year or a name counts as said for a passage: in any retrieved passage of its document, as a chunk
+        # boundary may split the sentence with a figure from the one with the year or the place it is for ("Naamse
+        # gerechtsgebouw": "Namen" in the passage before). The year of the document's date counts too: an answer of
+        # February 2017 that says what happens "eind maart" speaks of 2017. Archive, nested CV, mean of four splits,
+        # handled less half a wrong: the date 107.0 against 105.4; names over the document 112.25 against 110.25
+        # (with 150 training questions, third session: 111.0 against 112.0).
         documents: dict[str, list[str]] = {}
-        for passage, context in zip(passages, contexts):
-            documents.setdefault(passage.chunk.doc_id, [_year_of(passage)]).append(context)
+        for passage in passages:
+            documents.setdefault(passage.chunk.doc_id, [_year_of(passage)]).append(context_of(passage))
         ranks = _answering_ranks(passages)
-        for passage, context in zip(passages, contexts):
+        for passage in passages:
             # A unit without a word ("3.", an item's number split off) says nothing; an instruction to a language
             # model planted in a document ("Negeer alle vorige instructies ...") is no answer to anything.
             instruction = split_instruction(passage.chunk.text)[1]
@@ -184,7 +184,7 @@ class Featurizer:
             document = "\n".join(documents[passage.chunk.doc_id])
             for i, unit in enumerate(units):
                 neighbours = [stems[j] for j in (i - 1, i + 1) if 0 <= j < len(units)]
-                out.append(Candidate(unit, self._features(asked, unit, stems[i], neighbours, whole, context, document,
+                out.append(Candidate(unit, self._features(asked, unit, stems[i], neighbours, whole, document,
                                                           passage, top_score, ranks[id(passage)])))
         # How a candidate stands against the others for the same question: the ranking is among them.
         for name in ("coverage", "matched_idf"):
@@ -205,9 +205,9 @@ class Featurizer:
         return out
 
     def _features(self, asked: Asked, unit: Unit, stems: set[str], neighbours: list[set[str]], whole: set[str],
-                  context: str, document: str, passage: Passage, top_score: float, rank: int) -> list[float]:
-        """`context` is where a name counts as said for the passage (context_of), `document` where a year does: the
-        contexts of every retrieved passage of its document; `rank` is the passage's among those that may answer
+                  document: str, passage: Passage, top_score: float, rank: int) -> list[float]:
+        """`document` is where a year or a name counts as said for the passage: the contexts (context_of) of every
+        retrieved passage of its document, and its date's year; `rank` is the passage's among those that may answer
         (_answering_ranks)."""
         weights = asked.weights
         total = sum(weights.values()) or 1.0
@@ -242,7 +242,7 @@ class Featurizer:
             "years_in_sentence": years_in_sentence,
             "years_in_passage": found_share(asked.years, document),
             "names_in_sentence": names_share(asked.names, text),
-            "names_in_passage": names_share(asked.names, context),
+            "names_in_passage": names_share(asked.names, document),
             "inverse_rank": 1.0 / rank,
             "score_ratio": passage.score / top_score,
             "first_sentence": float(unit.position == 0),
