@@ -172,8 +172,13 @@ def test_comparison_comes_back_as_a_table_with_cited_cells(page: Page, corpus_ch
     screenshot(page, "vergelijking")
 
 
-def download(page: Page, button: str) -> Path:
+def exports_ready(page: Page, button: str = "#export-gesprek-md") -> None:
+    """The exports follow an answer in an event of their own (ChatEvents.exports), which switches the buttons on."""
     expect(page.locator(f"{button} button, button{button}").first).to_be_enabled(timeout=WAIT)
+
+
+def download(page: Page, button: str) -> Path:
+    exports_ready(page, button)
     with page.expect_download(timeout=WAIT) as info:
         page.locator(button).click()
     path = info.value.path()
@@ -184,6 +189,9 @@ def download(page: Page, button: str) -> Path:
 def test_export_latest_answer_and_conversation_as_markdown_and_docx(page: Page, corpus_chat: Served) -> None:
     open_page(page, corpus_chat)
     ask(page, AGII)
+    # The first answer's exports are written before the next question is asked: they would otherwise race the
+    # second question's (a click in that moment gets the first answer's file, which the buttons then replace).
+    exports_ready(page)
     ask(page, "En Kind en Gezin?")
     conversation = download(page, "#export-gesprek-md").read_text(encoding="utf-8")
     assert "## Vraag 1\n\n> " + AGII in conversation
