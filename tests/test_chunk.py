@@ -151,12 +151,12 @@ def test_a_long_paragraph_is_cut_into_overlapping_pieces_under_the_size() -> Non
 
 def test_a_full_stop_before_a_lower_case_word_is_no_place_to_cut() -> None:
     # "spp. en": an abbreviation, not a sentence's end; the cut falls at the sentence end before it.
-    body = ("Het onderzoek liep drie jaar in vier provincies. Het ging over twee soorten vliegen (Rhagoletis spp. "
-            "en Drosophila suzukii) in kersen. De resultaten volgen later.")
+    body = ("Het onderzoek liep drie jaar in vier provincies. Het ging over twee soorten luizen (Aphis spp. "
+            "en Myzus persicae) in kersen. De resultaten volgen later.")
     doc = Document(id="vliegen", text=body, title="Vliegen", sections=(Section("text", 0, len(body)),))
-    texts = [c.text for c in split_into_chunks(doc, chunk_size=110, chunk_overlap=0)]
+    texts = [c.text for c in split_into_chunks(doc, chunk_size=90, chunk_overlap=0)]
     assert texts == ["Het onderzoek liep drie jaar in vier provincies.",
-                     "Het ging over twee soorten vliegen (Rhagoletis spp. en Drosophila suzukii) in kersen.",
+                     "Het ging over twee soorten luizen (Aphis spp. en Myzus persicae) in kersen.",
                      "De resultaten volgen later."]
 
 

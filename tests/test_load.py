@@ -67,11 +67,11 @@ def test_a_plain_text_file_takes_its_id_from_the_name_and_its_title_from_the_fir
 def test_front_matter_keeps_scalar_fields_only(tmp_path: Path) -> None:
     path = tmp_path / "vraag.md"
     path.write_text("---\nid: 123\ntitle: Een vraag\nyear: 2024\nratio: 0.5\npublic: true\ntags: [a, b]\n"
-                    "minister:\n  name: X\ndate: 2017-02-14\n---\nDe tekst.\n", encoding="utf-8")
+                    "minister:\n  name: X\ndate: 2019-03-04\n---\nDe tekst.\n", encoding="utf-8")
     (doc,) = load_file(path)
     # An unquoted date, which YAML reads as a date, is kept as the text it was.
     assert (doc.id, doc.title, doc.metadata, doc.text) == ("123", "Een vraag", {"year": 2024, "ratio": 0.5,
-                                                                                "public": True, "date": "2017-02-14"},
+                                                                                "public": True, "date": "2019-03-04"},
                                                            "De tekst.\n")
 
 

@@ -53,7 +53,7 @@ _HOW = re.compile(r"^\s*(hoe|how|op welke (wijze|manier)|in what way)\b(?!\s+(ve
 _BRACKETED = re.compile(r"\b([A-Z][\w&'-]*)\s*\(([A-Z][\w&'-]*)\)")
 _TIMES = re.compile(r"\d[\d.,]*\s+(?:keer|maal|times)\b", re.I)
 _DURATION = re.compile(r"\b(hoe lang|how long)\b", re.I)
-# A span of time: a figure or a number word with its unit ("2 minuten 30 seconden", "32h18", "drie maanden").
+# A span of time: a figure or a number word with its unit ("4 minuten 10 seconden", "27h45", "drie maanden").
 SPAN = re.compile(r"(?:\d[\d.,]*|\b(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|enkele|a|one|two|three|"
                   r"four|five|six|seven|eight|nine|ten|several))\s*(?:h\d+|u\d+|uur|uren|min\w*|sec\w*|dag\w*|"
                   r"werkdag\w*|week|weken|maand\w*|jaar|jaren|hours?|minutes?|seconds?|days?|weeks?|months?|years?)\b",
@@ -177,7 +177,7 @@ def counts(text: str) -> list[str]:
 
 
 def says_a_number(text: str) -> bool:
-    """A count in words ("achttien zelfdodingen", "tweehonderd"), read by text2num; ordinals ("de derde") aside."""
+    """A count in words ("zeventien inbraken", "tweehonderd"), read by text2num; ordinals ("de derde") aside."""
     spelled = alpha2digit(text, "nl", threshold=1.5)  # "een" (a, one) stays a word
     if spelled == text:
         return False

@@ -95,7 +95,7 @@ def _answering_ranks(passages: Sequence[Passage]) -> dict[int, int]:
 
 
 def _year_of(passage: Passage) -> str:
-    """The year of the passage's document, from its "date" metadata ("2017-02-14"); empty when it has none."""
+    """The year of the passage's document, from its "date" metadata ("2019-03-04"); empty when it has none."""
     match = YEAR.search(str(passage.chunk.metadata.get("date", "")))
     return match.group(0) if match else ""
 
@@ -164,9 +164,9 @@ class Featurizer:
         top_score = max(p.score for p in passages) or 1.0
         out: list[Candidate] = []
         # Where a year or a name counts as said for a passage: in any retrieved passage of its document, as a chunk
-        # boundary may split the sentence with a figure from the one with the year or the place it is for ("Naamse
-        # gerechtsgebouw": "Namen" in the passage before). The year of the document's date counts too: an answer of
-        # February 2017 that says what happens "eind maart" speaks of 2017. Archive, nested CV, mean of four splits,
+        # boundary may split the sentence with a figure from the one with the year or the place it is for ("klaar in
+        # de zomer van 2023", and "Kortrijk" a chunk earlier). The year of the document's date counts too: an answer
+        # of March 2019 that says what happens "begin juni" speaks of 2019. Archive, nested CV, mean of four splits,
         # handled less half a wrong: the date 107.0 against 105.4; names over the document 112.25 against 110.25
         # (with 150 training questions, third session: 111.0 against 112.0).
         documents: dict[str, list[str]] = {}
@@ -193,7 +193,7 @@ class Featurizer:
             for candidate in out:
                 candidate.features[FEATURES.index(f"{name.split('_')[-1]}_relative")] = candidate.features[i] / top
         # A name or year every candidate mentions tells them apart no more than none does ("FOD Werkgelegenheid" in
-        # an answer of the FOD); one that few mention is what sets the answer apart ("Samu Social" among other
+        # an answer of the FOD); one that few mention is what sets the answer apart ("Rode Kruis" among other
         # organisations' figures).
         for feature, asked_for, found in (("names_specific", asked.names, mentions),
                                           ("years_specific", tuple(asked.years), lambda y, t: y in t)):
@@ -279,7 +279,7 @@ class Featurizer:
             before = clause.rsplit(".", 1)[-1] if clause.endswith(":") else ""
             if not asked.counted.isdisjoint(self.analyzer.tokens(f"{after} {before}")):
                 return 1.0
-            # The head of a compound the question counts: "5.120 punten" counts "kledijpunten".
+            # The head of a compound the question counts: "4.860 punten" counts "kledijpunten".
             if any(len(w) >= 4 and q.endswith(w) for w in words(after.casefold()) for q in counted_words):
                 return 1.0
         return 0.0

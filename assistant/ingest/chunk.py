@@ -26,7 +26,7 @@ _TERMINAL = (".", ":", ";", "?", "!", ")", "”", "’")
 CHUNKER_VERSION = 3
 
 # Where a paragraph too long for one chunk is cut, best first (regular expressions). A full stop ends a sentence only
-# when no lower-case word follows it: "Rhagoletis spp. en Drosophila suzukii" and "o.a. de" are one sentence.
+# when no lower-case word follows it: "Aphis spp. en Myzus persicae" and "o.a. de" are one sentence.
 _SEPARATORS = [r"\n\n", r"\. (?![a-zà-ÿ])", r"\? ", "! ", "; ", ": ", r"\n", ", ", " ", ""]
 
 # A table is a run of short-lined paragraphs with at least this many rows of numbers.

@@ -184,7 +184,7 @@ def parse_text_document(raw: str, default_id: str, source: str = "", title: str 
             raise LoadError(f"{source}: front matter is not valid YAML ({exc})") from exc
         if not isinstance(front, dict):
             raise LoadError(f"{source}: front matter must be a mapping of fields")
-        # YAML reads an unquoted "date: 2017-02-14" as a date: kept as the text it was.
+        # YAML reads an unquoted "date: 2019-03-04" as a date: kept as the text it was.
         found = {str(k): v.isoformat() if isinstance(v, datetime.date) else v for k, v in front.items()
                  if isinstance(v, (str, int, float, bool, datetime.date))}
         body = raw[match.end():]

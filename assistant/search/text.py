@@ -62,7 +62,7 @@ _LAST_WORD = re.compile(r"(?:^|[\s(\[])([^\W\d_]+(?:\.[^\W\d_]+)*)\.$")
 
 def split_sentences(text: str) -> list[str]:
     """The text cut after each sentence end, the white space between sentences left out. A period after an
-    abbreviation ends no sentence: a lone letter ("Ernst c. Belgie", "J. Peeters"), a dotted abbreviation
+    abbreviation ends no sentence: a lone letter ("Janssens c. Belgie", "J. Peeters"), a dotted abbreviation
     ("m.b.t. De"), or one before a number ("vraag nr. 1780", "art. 58"). Whether "enz. De" ends one cannot be told,
     so it does."""
     out: list[str] = []
