@@ -42,9 +42,9 @@ def test_what_the_question_wants(question: str, wants: str) -> None:
 
 
 @pytest.mark.parametrize(("question", "names"), [
-    ("Wat is de klanttevredenheidsscore van De Lijn?", ["De Lijn"]),
+    ("Hoeveel reizigers vervoerde De Lijn vorig jaar?", ["De Lijn"]),
     ("Hoeveel kost de meting van de VDAB?", ["VDAB"]),
-    ("Which agency runs the community 'Meet the Parents'?", ["Meet the Parents"]),
+    ("Which agency runs the panel 'Ask the Citizens'?", ["Ask the Citizens"]),
     ("Werkt het Agentschap Wegen en Verkeer met een steekproef?", ["Agentschap Wegen en Verkeer"]),
     ("Hoe meet de Vlaamse overheid de tevredenheid?", []),  # "Vlaamse" names no one in particular
     ("Wat doet het agentschap?", []),  # the capitalised first word is no name

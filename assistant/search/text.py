@@ -103,7 +103,7 @@ _ENGLISH_ONLY = frozenset(STOPWORDS_EN_PLUS) - frozenset(STOPWORDS_DUTCH)
 def is_english(text: str) -> bool:
     """More English than Dutch function words ("the", "which", "did" against "de", "welke", "het"); on a tie
     ("How many ... had ..."), more words English than Dutch by simplemma's word lists. The lists alone take
-    a Dutch question that quotes an English name ("Meet the Parents") for English, the function words alone
+    a Dutch question that quotes an English name ("Ask the Citizens") for English, the function words alone
     miss a question with few of them."""
     tokens = words(text)
     english = sum(t in _ENGLISH_ONLY for t in tokens)
