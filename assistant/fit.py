@@ -162,8 +162,9 @@ def fit_ranker(examples: list[Example], l2: float = RANKER_L2) -> Linear:
     return Linear(tuple(mean), tuple(scale), tuple(float(v) for v in w))
 
 
-def fit_judge(rows: np.ndarray, labels: np.ndarray, c_value: float = JUDGE_C) -> Linear:
-    """Logistic regression: is answering with the best candidate right?"""
+def fit_logistic(rows: np.ndarray, labels: np.ndarray, c_value: float = JUDGE_C) -> Linear:
+    """Logistic regression over standardised rows: the reader's judge (is answering with the best candidate
+    right?), and the list model of fit_lists (does this agency belong in the list?)."""
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = _standardise(rows)
@@ -269,7 +270,7 @@ def choose(reader: Reader, examples: list[Example], k: int, seed: int) -> tuple[
             chance = np.zeros(len(judged))
             for part in folds([examples[j.index] for j in judged], k, split + 7):
                 train = np.setdiff1d(np.arange(len(judged)), part)
-                judge = fit_judge(rows[train], labels[train])
+                judge = fit_logistic(rows[train], labels[train])
                 chance[part] = [judge.probability(r) for r in rows[part]]
             for threshold in THRESHOLDS:
                 # The judge rules on fact questions only (Reader.decide): the others are answered.
@@ -300,7 +301,7 @@ def fit_all(reader: Reader, examples: list[Example], k: int, seed: int) -> Model
     """The ranker on every question; the judge on the questions as rankers that never saw them ranked them."""
     threshold, close = choose(reader, examples, k, seed)
     judged = out_of_fold(reader, examples, k, seed, close)
-    judge = fit_judge(np.array([j.row for j in judged]), np.array([j.right for j in judged]))
+    judge = fit_logistic(np.array([j.row for j in judged]), np.array([j.right for j in judged]))
     return Model(fit_ranker(examples), judge, threshold, close)
 
 

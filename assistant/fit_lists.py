@@ -23,7 +23,7 @@ import numpy as np
 from .answer.agencies import LIST_FEATURES, LIST_MODEL_FILE, AgencyAnswerer, AgencyBest, ListModel
 from .answer.model import Linear
 from .answer.reader import Reader
-from .fit import folds, norm, retrieving
+from .fit import fit_logistic, folds, norm, retrieving
 
 # A wrong agency named and a right one left out cost alike: name it when the model gives it even odds or better.
 THRESHOLD = 0.5
@@ -76,15 +76,9 @@ def _placeholder() -> ListModel:
 
 
 def fit(examples: Sequence[ListExample], c_value: float = C) -> ListModel:
-    from sklearn.linear_model import LogisticRegression
-
     rows = np.array([b.row for e in examples for b in e.best])
     labels = np.array([b.agency in e.wanted for e in examples for b in e.best])
-    mean, scale = rows.mean(axis=0), rows.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c_value, max_iter=2000).fit((rows - mean) / scale, labels)
-    return ListModel(Linear(tuple(mean), tuple(scale), tuple(float(v) for v in model.coef_[0]),
-                            float(model.intercept_[0])), THRESHOLD)
+    return ListModel(fit_logistic(rows, labels, c_value), THRESHOLD)
 
 
 def rule(found: AgencyBest) -> bool:

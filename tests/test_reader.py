@@ -427,62 +427,52 @@ def test_the_judge_weighs_whether_the_answering_sentence_names_what_was_asked(te
         assert answer.text.startswith("De gemiddelde dagprijs van de opvang bij Fedasil bedraagt 42,30 euro")
 
 
-def test_a_year_counts_as_said_in_another_retrieved_passage_of_the_same_document() -> None:
-    # A chunk boundary between the year and the figure it is for: the year still counts, but only when the
-    # passage that says it was retrieved too.
-    filler = " ".join(f"De opvang in stad {i} werd georganiseerd door een erkende vzw." for i in range(7))
-    doc = f"""---
+# A chunk boundary between the figure or the date asked and the year or the place it is for: the year or the place
+# still counts for it, but only when the passage that says it was retrieved too.
+_WINTER_FILLER = " ".join(f"De opvang in stad {i} werd georganiseerd door een erkende vzw." for i in range(7))
+WINTER = f"""---
 id: opvang
 title: "Winteropvang"
 department: Maatschappelijke Integratie
 ---
 ## Antwoord
 
-1. In 2016 werd de winteropvang voor daklozen in alle grote steden uitgebreid. {filler}
+1. In 2016 werd de winteropvang voor daklozen in alle grote steden uitgebreid. {_WINTER_FILLER}
 
 2. Er werden 640 bedden bijgeplaatst in de opvangcentra.
 """
-    corpus = Corpus(doc)
-    assert len(corpus.chunks) == 2 and "2016" not in corpus.chunks[1].text and "640" in corpus.chunks[1].text
-    question = "Hoeveel bedden werden in 2016 bijgeplaatst?"
-    reader, intent = corpus.reader(), analyze_question(question)
-
-    def years_of_the_figure(passages: list[Passage]) -> tuple[float, float]:
-        beds = next(c for c in reader.candidates(question, passages, intent) if "640 bedden" in c.unit.text)
-        features = dict(zip(FEATURES, beds.features))
-        return features["years_in_passage"], features["years_in_sentence"]
-
-    both = [Passage(c, 1.0, rank=i + 1) for i, c in enumerate(corpus.chunks)]
-    assert years_of_the_figure(both) == (1.0, 0.0)
-    assert years_of_the_figure(both[1:]) == (0.0, 0.0)
-
-
-def test_a_name_counts_as_said_in_another_retrieved_passage_of_the_same_document() -> None:
-    # A chunk boundary between the place and the date asked: the place still counts, when its passage was retrieved.
-    filler = " ".join(f"Het oude bad aan straat {i} wordt na de opening gesloten." for i in range(8))
-    corpus = Corpus(f"""---
+_POOL_FILLER = " ".join(f"Het oude bad aan straat {i} wordt na de opening gesloten." for i in range(8))
+POOL = f"""---
 id: zwembad
 title: "Zwembaden"
 department: Sport
 ---
 ## Antwoord
 
-1. In Kortrijk bouwt de stad een nieuw zwembad voor de scholen van de regio. {filler}
+1. In Kortrijk bouwt de stad een nieuw zwembad voor de scholen van de regio. {_POOL_FILLER}
 
 2. Het zwembad moet in de zomer van 2023 klaar zijn.
-""")
-    assert len(corpus.chunks) == 2 and "Kortrijk" not in corpus.chunks[1].text
-    question = "Wanneer moet het zwembad in Kortrijk klaar zijn?"
+"""
+
+
+@pytest.mark.parametrize("doc, question, said_before, marker, feature", [
+    (WINTER, "Hoeveel bedden werden in 2016 bijgeplaatst?", "2016", "640 bedden", "years"),
+    (POOL, "Wanneer moet het zwembad in Kortrijk klaar zijn?", "Kortrijk", "zomer van 2023", "names"),
+])
+def test_a_year_or_a_name_counts_as_said_in_another_retrieved_passage_of_the_same_document(
+        doc: str, question: str, said_before: str, marker: str, feature: str) -> None:
+    corpus = Corpus(doc)
+    assert len(corpus.chunks) == 2 and said_before not in corpus.chunks[1].text and marker in corpus.chunks[1].text
     reader, intent = corpus.reader(), analyze_question(question)
 
-    def names_of_the_date(passages: list[Passage]) -> tuple[float, float]:
-        works = next(c for c in reader.candidates(question, passages, intent) if "zomer van 2023" in c.unit.text)
-        features = dict(zip(FEATURES, works.features))
-        return features["names_in_passage"], features["names_in_sentence"]
+    def said_for_the_marker(passages: list[Passage]) -> tuple[float, float]:
+        found = next(c for c in reader.candidates(question, passages, intent) if marker in c.unit.text)
+        features = dict(zip(FEATURES, found.features))
+        return features[f"{feature}_in_passage"], features[f"{feature}_in_sentence"]
 
     both = [Passage(c, 1.0, rank=i + 1) for i, c in enumerate(corpus.chunks)]
-    assert names_of_the_date(both) == (1.0, 0.0)
-    assert names_of_the_date(both[1:]) == (0.0, 0.0)
+    assert said_for_the_marker(both) == (1.0, 0.0)
+    assert said_for_the_marker(both[1:]) == (0.0, 0.0)
 
 
 @pytest.mark.parametrize("front, said", [("date: 2019-03-04\n", 1.0), ("date: 2018-11-30\n", 0.0), ("", 0.0)])
