@@ -172,6 +172,10 @@ class Featurizer:
         documents: dict[str, list[str]] = {}
         for passage in passages:
             documents.setdefault(passage.chunk.doc_id, [_year_of(passage)]).append(context_of(passage))
+        # The share of the years and of the names asked that each document says: the same for all its sentences.
+        joined = {doc_id: "\n".join(texts) for doc_id, texts in documents.items()}
+        said_in_document = {doc_id: (found_share(asked.years, text), names_share(asked.names, text))
+                            for doc_id, text in joined.items()}
         ranks = _answering_ranks(passages)
         for passage in passages:
             # A unit without a word ("3.", an item's number split off) says nothing; an instruction to a language
@@ -181,10 +185,10 @@ class Featurizer:
                      if _WORD.search(u.text) and not (instruction and u.text in instruction)]
             stems = [set(self.analyzer.tokens(said(u))) for u in units]
             whole = set(self.analyzer.tokens(f"{passage.chunk.title} {passage.chunk.text}"))
-            document = "\n".join(documents[passage.chunk.doc_id])
             for i, unit in enumerate(units):
                 neighbours = [stems[j] for j in (i - 1, i + 1) if 0 <= j < len(units)]
-                out.append(Candidate(unit, self._features(asked, unit, stems[i], neighbours, whole, document,
+                out.append(Candidate(unit, self._features(asked, unit, stems[i], neighbours, whole,
+                                                          said_in_document[passage.chunk.doc_id],
                                                           passage, top_score, ranks[id(passage)])))
         # How a candidate stands against the others for the same question: the ranking is among them.
         for name in ("coverage", "matched_idf"):
@@ -205,10 +209,10 @@ class Featurizer:
         return out
 
     def _features(self, asked: Asked, unit: Unit, stems: set[str], neighbours: list[set[str]], whole: set[str],
-                  document: str, passage: Passage, top_score: float, rank: int) -> list[float]:
-        """`document` is where a year or a name counts as said for the passage: the contexts (context_of) of every
-        retrieved passage of its document, and its date's year; `rank` is the passage's among those that may answer
-        (_answering_ranks)."""
+                  in_document: tuple[float, float], passage: Passage, top_score: float, rank: int) -> list[float]:
+        """`in_document` is the share of the years and of the names asked that the passage's document says: the
+        contexts (context_of) of its every retrieved passage, and its date's year; `rank` is the passage's among those
+        that may answer (_answering_ranks)."""
         weights = asked.weights
         total = sum(weights.values()) or 1.0
         text = said(unit)
@@ -240,9 +244,9 @@ class Featurizer:
             "novelty": len(own) / max(len(stems), 1),
             "counted_near": self._counted_near(asked, unit),
             "years_in_sentence": years_in_sentence,
-            "years_in_passage": found_share(asked.years, document),
+            "years_in_passage": in_document[0],
             "names_in_sentence": names_share(asked.names, text),
-            "names_in_passage": names_share(asked.names, document),
+            "names_in_passage": in_document[1],
             "inverse_rank": 1.0 / rank,
             "score_ratio": passage.score / top_score,
             "first_sentence": float(unit.position == 0),
