@@ -30,8 +30,8 @@ ENGLISH_TO_DUTCH: dict[str, tuple[str, ...]] = {
     "authorities": ("besturen",),
     "satisfaction": ("tevredenheid", "klanttevredenheid"),
     "satisfied": ("tevreden",),
-    "survey": ("bevraging", "enquête", "websurvey"),
-    "surveys": ("bevragingen", "enquêtes", "websurveys"),
+    "survey": ("bevraging", "enquête"),
+    "surveys": ("bevragingen", "enquêtes"),
     "questionnaire": ("vragenlijst", "bevraging"),
     "measure": ("meten", "meting"),
     "measures": ("meet", "metingen"),
@@ -176,10 +176,9 @@ DUTCH_LEMMAS: dict[str, str] = {form: verb for verb, forms in _STRONG_VERBS.item
 # Words that mean the same in questions about measuring satisfaction: asking how an agency "meet"
 # (measures) should find where it "peilt" (gauges) or "bevraagt" (surveys).
 DUTCH_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "meten": ("peilen", "bevragen", "bevraging", "meting", "monitoren", "enquete", "survey", "websurvey",
-              "websurveys", "feedback"),
-    "meting": ("peiling", "bevraging", "meten", "enquete", "survey", "websurveys"),
-    "bevraging": ("enquete", "survey", "websurveys", "peiling", "meting"),
+    "meten": ("peilen", "bevragen", "bevraging", "meting", "monitoren", "enquete", "survey", "feedback"),
+    "meting": ("peiling", "bevraging", "meten", "enquete", "survey"),
+    "bevraging": ("enquete", "survey", "peiling", "meting"),
     "methode": ("manier", "aanpak", "instrument", "wijze"),
     "enquete": ("bevraging", "vragenlijst", "survey"),
     "resultaten": ("uitkomsten", "cijfers", "bevindingen"),
