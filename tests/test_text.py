@@ -85,6 +85,17 @@ def test_two_words_the_index_writes_as_one_are_one_concept_first() -> None:
     assert concepts[2].stems == {"agency", "antschap"}
 
 
+def test_a_synonym_the_index_lacks_stands_for_the_index_words_that_contain_it() -> None:
+    # "methode" has the synonym "instrument", which this index only has inside "meetinstrument".
+    concepts = Analyzer("dutch", [*VOCABULARY, "meetinstrument"]).concepts("Welke methode?")
+    (methode,) = [c for c in concepts if c.word == "methode"]
+    assert "meetinstrument" in methode.stems
+    # With "instrument" itself in the index, the synonym is only itself.
+    concepts = Analyzer("dutch", [*VOCABULARY, "meetinstrument", "instrument"]).concepts("Welke methode?")
+    (methode,) = [c for c in concepts if c.word == "methode"]
+    assert "meetinstrument" not in methode.stems and "instrument" in methode.stems
+
+
 @pytest.mark.parametrize(("word", "indexed"), [
     ("bevraagt", "bevragingen"),  # the stemmer leaves "bevraagt" as it is; its lemma is "bevragen"
     ("kocht", "kopen"),

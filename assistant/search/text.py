@@ -230,11 +230,17 @@ class Analyzer:
             for part in self.decompounder.split(word) or (word,):
                 own = frozenset(self.tokens(part) or [self.stem(part)])
                 translations = to_dutch(part) if english else ENGLISH_TO_DUTCH.get(part, ())
-                others = {*self._synonyms.get(self.stem(part), ()), *translations}
+                synonyms = self._synonyms.get(self.stem(part), ())
+                others = {*synonyms, *translations}
                 if not english:
                     others.update(dutch_lemma(part))
-                if vocabulary and part not in vocabulary:
-                    others.update(self.decompounder.containing(part))
+                # A word the index never has on its own stands for the index's words that begin or end with it: the
+                # question's own ("surveys" -> "websurveys") and a synonym's ("bevraging" -> "survey" -> "websurveys").
+                # Not a translation's: FreeDict's words widened that way match too much (archive, nested CV, mean of
+                # four splits, handled less half a wrong: 108.75 with translations, 112.5 with synonyms, 112.25 without).
+                for word in (part, *synonyms) if vocabulary else ():
+                    if word not in vocabulary:
+                        others.update(self.decompounder.containing(word))
                 stems = own | {s for alt in others for s in self.tokens(alt) or [self.stem(alt)]}
                 if all(c.stems != stems for c in out):
                     out.append(Concept(own, frozenset(stems), part))
