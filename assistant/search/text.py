@@ -236,8 +236,9 @@ class Analyzer:
                     others.update(dutch_lemma(part))
                 # A word the index never has on its own stands for the index's words that begin or end with it: the
                 # question's own ("surveys" -> "websurveys") and a synonym's ("bevraging" -> "survey" -> "websurveys").
-                # Not a translation's: FreeDict's words widened that way match too much (archive, nested CV, mean of
-                # four splits, handled less half a wrong: 108.75 with translations, 112.5 with synonyms, 112.25 without).
+                # Not a translation's: FreeDict's words widened that way match too much (archive, nested CV, mean
+                # of four splits, handled less half a wrong: 108.75 with translations, 112.5 with synonyms, 112.25
+                # without).
                 for word in (part, *synonyms) if vocabulary else ():
                     if word not in vocabulary:
                         others.update(self.decompounder.containing(word))
