@@ -131,8 +131,8 @@ class Decompounder:
         return word in v or word + "en" in v or word + "s" in v
 
     def containing(self, word: str, most: int = 20) -> list[str]:
-        """Vocabulary words that begin or end with `word`: "design" -> "designbureau", "surveys" ->
-        "websurveys". For a question word the index never has on its own."""
+        """Vocabulary words that begin or end with `word`: "design" -> "designbureau", "formulieren" ->
+        "webformulieren". For a question word (or its synonym) the index never has on its own."""
         if len(word) < MIN_PART + 1:
             return []
         found = set(_with_prefix(self._sorted, word, most))
@@ -235,7 +235,8 @@ class Analyzer:
                 if not english:
                     others.update(dutch_lemma(part))
                 # A word the index never has on its own stands for the index's words that begin or end with it: the
-                # question's own ("surveys" -> "websurveys") and a synonym's ("bevraging" -> "survey" -> "websurveys").
+                # question's own ("formulieren" -> "webformulieren") and a synonym's ("methode" -> "instrument" ->
+                # "meetinstrument").
                 # Not a translation's: FreeDict's words widened that way match too much (archive, nested CV, mean
                 # of four splits, handled less half a wrong: 108.75 with translations, 112.5 with synonyms, 112.25
                 # without).
