@@ -29,7 +29,9 @@ from .types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
 
-PER_AGENCY = 3  # passages an agency contributes to a comparison or a list across agencies
+# Passages an agency contributes to a comparison or a list across agencies. The list model, refit on what they give
+# and cross-validated, names every agency asked for in 0.606 of the questions with 8, 0.517 with 3, 0.611 with 12.
+PER_AGENCY = 8
 
 
 @dataclass
