@@ -285,6 +285,29 @@ def test_the_bm25_mask_keeps_only_the_chunks_of_the_filter(build_assistant) -> N
     assert index.mask() is None
 
 
+@pytest.mark.parametrize(("agencies", "doc_ids"), [
+    (["Kind en Gezin"], []),
+    (["Kind en Gezin", "Agentschap Binnenlands Bestuur"], []),
+    ([], ["agii-klanttevredenheid", "wse-klantentevredenheidsmeting"]),
+    (["Agentschap Integratie en Inburgering"], ["agii-klanttevredenheid", "kg-klantentevredenheidsmeting"]),
+    (["Geen Agentschap"], []),
+    ([], ["geen-document"]),
+    ([], []),
+])
+def test_the_filters_documents_and_mask_are_those_of_each_chunks_agency_and_document(
+        build_assistant, agencies: list[str], doc_ids: list[str]) -> None:
+    # Worked out once per index and reused for each agency of a list: the same as asking every chunk.
+    index = build_assistant([CORPUS]).index
+    def wanted(chunk) -> bool:
+        return (not agencies or chunk.agency in agencies) and (not doc_ids or chunk.doc_id in doc_ids)
+    assert index.matching_documents(agencies, doc_ids) == {c.doc_id for c in index.chunks if wanted(c)}
+    mask = index.mask(agencies, doc_ids)
+    if agencies or doc_ids:
+        assert mask.tolist() == [float(wanted(c)) for c in index.chunks]
+    else:
+        assert mask is None
+
+
 def test_vector_search_finds_a_chunk_by_its_own_text_first(build_assistant, fake_embedder) -> None:
     index = build_assistant([CORPUS]).index
     target = next(c for c in index.chunks if c.item == "4f-g")

@@ -4,7 +4,7 @@ import pytest
 
 from assistant.core import Assistant
 from assistant.errors import InputError
-from assistant.search.retrieve import Filters, fuse_rankings, resolve_filters, retrieve
+from assistant.search.retrieve import Filters, fuse_rankings, per_agency, resolve_filters, retrieve
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -213,3 +213,16 @@ def test_the_hybrid_search_is_a_langchain_retriever(build_assistant) -> None:
     assert [d.page_content for d in documents] == [p.chunk.text for p in expected]
     assert [d.metadata["rank"] for d in documents] == [1, 2, 3]
     assert {d.metadata["agency"] for d in documents} == {"Agentschap Integratie en Inburgering"}
+
+
+@pytest.mark.parametrize("candidates", [3, 10, 40])
+def test_a_list_finds_for_each_agency_what_a_search_within_it_finds(build_assistant, candidates: int) -> None:
+    # One vector search for all agencies, grouped; an agency with too few chunks in it is searched on its own. With
+    # 3 candidates, four agencies and the fake embedder, some agencies fill their share and some do not.
+    index = build_assistant([ROOT / "corpus"], candidates=candidates).index
+    question = "Hoe peilen de agentschappen naar de tevredenheid van hun klanten?"
+    grouped = per_agency(index, question, 4)
+    assert sorted(grouped) == sorted(index.agencies())
+    for agency, passages in grouped.items():
+        alone = retrieve(index, question, 4, Filters((agency,)))
+        assert [(p.chunk.id, round(p.score, 9)) for p in passages] == [(p.chunk.id, round(p.score, 9)) for p in alone]

@@ -40,9 +40,17 @@ def fuse_rankings(rankings: Sequence[Sequence[str]], weights: Sequence[float], k
     return scores
 
 
+# How much more than its share of `candidates` an agency the one vector search of a list looks for: agencies are
+# unequal in size, and a small one's chunks may all lie beyond the large ones' best.
+VECTOR_SHARE = 2
+
+
 def retrieve(index: Index, question: str, k: int, filters: Filters = Filters(), candidates: int | None = None,
-             bm25_weight: float | None = None, vector: Sequence[float] | None = None) -> list[Passage]:
-    """The k best passages for a question, best first, ranks from 1 and scores in [0, 1]."""
+             bm25_weight: float | None = None, vector: Sequence[float] | None = None,
+             vector_hits: list[tuple[str, float]] | None = None) -> list[Passage]:
+    """The k best passages for a question, best first, ranks from 1 and scores in [0, 1]. `vector_hits`, when
+    given, are the vector search's best chunks within the filter, best first (per_agency finds them for all
+    agencies at once)."""
     settings = index.settings
     candidates = max(candidates or settings.candidates, k)
     if bm25_weight is None:
@@ -54,9 +62,12 @@ def retrieve(index: Index, question: str, k: int, filters: Filters = Filters(), 
     mask = index.mask(doc_ids=doc_ids) if doc_ids is not None else None
     bm25 = index.search_bm25(index.analyzer.query_tokens(question), candidates, mask)
     where = {"doc_id": {"$in": sorted(doc_ids)}} if doc_ids is not None else None
-    if vector is None:
-        vector = index.embedder.embed_query(_vector_text(question))
-    vectors = index.search_vectors(vector, candidates, where)
+    if vector_hits is not None:
+        vectors = vector_hits[:candidates]
+    else:
+        if vector is None:
+            vector = index.embedder.embed_query(_vector_text(question))
+        vectors = index.search_vectors(vector, candidates, where)
     fused = fuse_rankings([[i for i, _ in bm25], [i for i, _ in vectors]], [weight, 1.0 - weight],
                           settings.rrf_k)
     best = (weight + (1.0 - weight)) / (settings.rrf_k + 1)  # rank 1 in both lists
@@ -75,9 +86,19 @@ def per_agency(index: Index, question: str, per: int, filters: Filters = Filters
     """The best passages of each agency in the index (or in the filter), for comparisons."""
     agencies = filters.agencies or tuple(sorted(index.agencies()))
     vector = index.embedder.embed_query(_vector_text(question))  # once, not once an agency
+    candidates = max(index.settings.candidates, per)
+    # One vector search for all agencies, its hits grouped by agency: an agency's best chunks in it are, in order,
+    # those a search within the agency finds. An agency with fewer than `candidates` of them is searched on its own.
+    # At 100k chunks and 19 agencies, a list took about 1 s in 19 filtered searches.
+    by_agency: dict[str, list[tuple[str, float]]] = {}
+    if not filters.doc_ids and len(agencies) > 1:
+        for chunk_id, score in index.search_vectors(vector, candidates * len(agencies) * VECTOR_SHARE, None):
+            by_agency.setdefault(index.chunk(chunk_id).agency, []).append((chunk_id, score))
     out: dict[str, list[Passage]] = {}
     for agency in agencies:
-        found = retrieve(index, question, per, Filters((agency,), filters.doc_ids), vector=vector)
+        hits = by_agency.get(agency, [])
+        found = retrieve(index, question, per, Filters((agency,), filters.doc_ids), vector=vector,
+                         vector_hits=hits if len(hits) >= candidates else None)
         if found:
             out[agency] = found
     return out
