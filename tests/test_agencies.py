@@ -223,3 +223,36 @@ def test_the_list_model_reads_the_features_the_answerer_gives() -> None:
     assert sorted(rows) == ["Agentschap Wegen en Verkeer", "Dienst Water en Vaarwegen"]
     assert all(len(row) == len(LIST_FEATURES) for row in rows.values())
     assert model.names(rows["Dienst Water en Vaarwegen"]) and not model.names(rows["Agentschap Wegen en Verkeer"])
+
+
+# Two answers of the federal archive's kind: no agency, a minister's department.
+FEDERAL = ["""---
+id: fed-1
+title: "Dienstvoertuigen op aardgas"
+department: Mobiliteit
+date: 2017-02-01
+---
+1. De FOD Mobiliteit beschikt over 14 dienstvoertuigen op aardgas en vervangt er in 2017 nog 6.
+""", """---
+id: fed-2
+title: "Aardgas in het wagenpark van Defensie"
+department: Defensie, belast met Ambtenarenzaken
+date: 2017-03-01
+---
+1. Defensie rijdt met 31 dienstvoertuigen op aardgas, vooral in de kazernes rond Brussel.
+"""]
+
+
+@pytest.mark.parametrize("question", ["Welke ministers rijden met dienstvoertuigen op aardgas?",
+                                      "Welke ministeries hebben dienstvoertuigen op aardgas?"])
+def test_a_list_across_ministers_has_a_line_per_department(question: str) -> None:
+    assert analyze_question(question).kind == "list"
+    answer = Corpus(*FEDERAL).answer(question)
+    assert answer.answered is True, answer.text
+    assert answer.text.split("\n") == [
+        "- Mobiliteit: De FOD Mobiliteit beschikt over 14 dienstvoertuigen op aardgas en vervangt er in 2017 "
+        "nog 6 [1].",
+        "- Defensie, belast met Ambtenarenzaken: Defensie rijdt met 31 dienstvoertuigen op aardgas, vooral in de "
+        "kazernes rond Brussel [2].",
+    ]
+    assert [row["agency"] for row in answer.comparison] == ["Mobiliteit", "Defensie, belast met Ambtenarenzaken"]

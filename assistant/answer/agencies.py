@@ -34,7 +34,8 @@ _FIGURE = re.compile(r"(?:€\s*)?\d+(?:[.,]\d+)*\s*(?:%|procent|euro)?")
 _GENERIC_FOR_LISTS = ("agentschap", "agentschappen", "departement", "departementen", "entiteit", "entiteiten",
                       "organisatie", "organisaties", "verschillende", "diensten", "agency", "agencies",
                       "department", "departments", "different", "vergelijk", "vergelijking", "vergelijken",
-                      "compare", "comparison", "verschil", "verschillen", "elk", "elke", "each", "alle")
+                      "compare", "comparison", "verschil", "verschillen", "elk", "elke", "each", "alle", "minister",
+                      "ministers", "ministerie", "ministeries", "ministry", "ministries")
 # Verbs that say little of what a question is about ("Which agencies use web surveys?"): however rare in the
 # documents, they weigh half an average idea, so a sentence that only shares the verb and a broader word
 # ("gebruikt ... enquêtes") does not pass for one about the subject.

@@ -19,8 +19,8 @@ _COMPARE = re.compile(
     r"elk(e)? (agentschap|departement|entiteit)|each (agency|department)|per (agentschap|departement)|"
     r"alle (agentschappen|departementen))\b", re.I)
 _LIST = re.compile(
-    r"\b(welke|which|what) (agentschappen|departementen|entiteiten|organisaties|diensten|agencies|"
-    r"departments|organi[sz]ations|entities)\b", re.I)
+    r"\b(welke|which|what) (agentschappen|departementen|entiteiten|organisaties|diensten|ministers|ministeries|"
+    r"agencies|departments|ministries|organi[sz]ations|entities)\b", re.I)
 _WHO = re.compile(r"\b(welk agentschap|welk departement|welke organisatie|which agency|which department|"
                   r"what agency|which organi[sz]ation|wie)\b", re.I)
 _AMOUNT = re.compile(r"\b(kost\w*|bedr(a|o)(g|eg|egen)|budget\w*|prijs|uitgaven|euro|costs?|spend|spent|"
