@@ -161,11 +161,13 @@ class AgencyAnswerer:
         english = float(is_english(question))
         said: dict[str, set[str]] = {}
         ranker_best: dict[str, float] = {}  # an agency none of whose sentences the reader ranks: far below
+        passage_best: dict[str, float] = {}  # the agency's best retrieval score
         for unit in units:
             said.setdefault(unit.passage.chunk.agency, set()).update(unit.stems)
         for passage in passages:
             agency = passage.chunk.agency
             ranker_best[agency] = max(ranker_best.get(agency, -math.inf), ranked.get(id(passage), -math.inf))
+            passage_best[agency] = max(passage_best.get(agency, -math.inf), passage.score)
         top_ranked = max(ranker_best[agency] for agency in best)
         rows: dict[str, list[float]] = {}
         for agency, (score, unit) in best.items():
@@ -182,7 +184,7 @@ class AgencyAnswerer:
                 "english": english,
                 "agency_coverage": _share(said[agency], weights),
                 "agency_rarest": float(not rarest.isdisjoint(said[agency])),
-                "passage_score": max(p.score for p in passages if p.chunk.agency == agency) / top_passage,
+                "passage_score": passage_best[agency] / top_passage,
                 "matched": float(sum(not c.isdisjoint(unit.stems) for c in weights)),
                 "ranker_margin": max(-5.0, ranker_best[agency] - top_ranked) if top_ranked > -math.inf else 0.0,
             }

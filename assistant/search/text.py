@@ -240,9 +240,9 @@ class Analyzer:
                 # Not a translation's: FreeDict's words widened that way match too much (archive, nested CV, mean
                 # of four splits, handled less half a wrong: 108.75 with translations, 112.5 with synonyms, 112.25
                 # without).
-                for word in (part, *synonyms) if vocabulary else ():
-                    if word not in vocabulary:
-                        others.update(self.decompounder.containing(word))
+                for alternative in (part, *synonyms):
+                    if vocabulary and alternative not in vocabulary:
+                        others.update(self.decompounder.containing(alternative))
                 stems = own | {s for alt in others for s in self.tokens(alt) or [self.stem(alt)]}
                 if all(c.stems != stems for c in out):
                     out.append(Concept(own, frozenset(stems), part))
