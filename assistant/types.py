@@ -67,6 +67,7 @@ class Chunk(_Agency):
     section: str = "text"
     item: str = ""  # the answer's item label ("1-2", "4b", "8a") where there is one
     metadata: Metadata = field(default_factory=dict)
+    asks: str = ""  # an answer item's own sub-questions ("4. b) Hoeveel respondenten ..."), searched, not shown
 
     @property
     def is_table(self) -> bool:
@@ -75,8 +76,11 @@ class Chunk(_Agency):
 
     @property
     def indexed_text(self) -> str:
-        """What is embedded and BM25-indexed: the title first, so the chunk is findable out of context."""
-        return f"{self.title}\n{self.text}" if self.title else self.text
+        """What is embedded and BM25-indexed: the title first, so the chunk is findable out of context, and after
+        the text the sub-questions it answers, which say in the asker's words what a terse answer item is about
+        ("2. Via de gemeenten." answers "2. Hoe worden de premies uitbetaald?"). They come
+        last, so that where the embedding model cuts a long input it cuts them, not the answer."""
+        return "\n".join(part for part in (self.title, self.text, self.asks) if part)
 
 
 @dataclass(frozen=True)

@@ -88,16 +88,16 @@ def test_a_comparison_has_one_cited_line_per_agency(corpus: Corpus) -> None:
     answer = corpus.answer("Vergelijk hoe de agentschappen de tevredenheid meten.")
     assert answer.answered is True
     assert answer.text == (
-        "- Agentschap Wegen en Verkeer (AWV): Het agentschap gebruikt telefonische enquêtes bij weggebruikers [2]. "
+        "- Agentschap Wegen en Verkeer (AWV): Het agentschap gebruikt telefonische enquêtes bij weggebruikers [1]. "
         "Bevraging weggebruikers in 2021 [3].\n"
         "- Dienst Water en Vaarwegen (DWV): De dienst peilt de tevredenheid met focusgroepen bij schippers. "
         "Er is geen jaarlijkse enquête [6].")
-    assert [c.n for c in answer.citations] == [2, 3, 6]
+    assert [c.n for c in answer.citations] == [1, 3, 6]
     assert answer.comparison == (
         {"agency": "Agentschap Wegen en Verkeer", "agency_short": "AWV",
-         "method": "Het agentschap gebruikt telefonische enquêtes bij weggebruikers [2]. "
+         "method": "Het agentschap gebruikt telefonische enquêtes bij weggebruikers [1]. "
                    "Bevraging weggebruikers in 2021 [3].",
-         "key_figure": "2021 [3]", "citations": [2, 3]},
+         "key_figure": "2021 [3]", "citations": [1, 3]},
         {"agency": "Dienst Water en Vaarwegen", "agency_short": "DWV",
          "method": "De dienst peilt de tevredenheid met focusgroepen bij schippers. Er is geen jaarlijkse enquête [6].",
          "key_figure": "", "citations": [6]},
@@ -161,16 +161,17 @@ def test_a_comparison_keeps_an_agency_whose_passage_misses_the_main_word_and_say
               for n in range(4)]
     answer = Corpus(AWV, DWV, VMM, *others).answer("Vergelijk de meetmethode van elk agentschap.")
     assert answer.answered is True
-    assert [row["agency_short"] for row in answer.comparison] == ["VMM", "AWV"]
+    # AWV's answer item comes first: the sub-question it replies to asks how the agency measures ("meet").
+    assert [row["agency_short"] for row in answer.comparison] == ["AWV", "VMM"]
     lines = {line.split(":")[0]: line for line in answer.text.split("\n")}
     assert lines["- Vlaamse Milieumaatschappij (VMM)"] == (
         "- Vlaamse Milieumaatschappij (VMM): De VMM meet de tevredenheid van bedrijven jaarlijks; als methode dient "
-        "een online enquête [1].")
+        "een online enquête [2].")
     assert lines["- Agentschap Wegen en Verkeer (AWV)"] == (
-        "- Agentschap Wegen en Verkeer (AWV): Het agentschap gebruikt telefonische enquêtes bij weggebruikers [3]."
+        "- Agentschap Wegen en Verkeer (AWV): Het agentschap gebruikt telefonische enquêtes bij weggebruikers [1]."
         " (deze passage noemt «methode» niet)")
     row = next(row for row in answer.comparison if row["agency_short"] == "AWV")
-    assert str(row["method"]).endswith("[3]. (deze passage noemt «methode» niet)")
+    assert str(row["method"]).endswith("[1]. (deze passage noemt «methode» niet)")
 
 
 HBT = """---

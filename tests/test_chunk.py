@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest.chunk import chunk_id, clean_text, split_into_chunks, split_items
+from assistant.ingest.chunk import answered_questions, chunk_id, clean_text, split_into_chunks, split_items
 from assistant.ingest.load import load_file
 from assistant.types import Chunk, Document, Section
 
@@ -64,6 +64,47 @@ def test_numbered_items_of_a_small_answer(tmp_path: Path) -> None:
         ("answer", "2a", "2. a) De gemiddelde score was 8,1 op 10."),
         ("answer", "2b", "b) Cursisten vragen meer praktijkoefeningen."),
     ]
+
+
+def test_an_answer_item_carries_the_sub_questions_it_replies_to() -> None:
+    doc = load(DATA / "vdab-opleidingen.md")
+    assert [(c.section, c.item, c.asks) for c in split_into_chunks(doc)] == [
+        ("question", "", ""),
+        ("question", "1", ""),
+        ("question", "2", ""),
+        ("answer", "1", "1. Hoeveel cursisten werden bevraagd?"),
+        ("answer", "2a", "2. Wat was de gemiddelde score?"),  # the question has no 2a: its item 2 is asked
+        ("answer", "2b", "2. Wat was de gemiddelde score?"),
+    ]
+    answer = split_into_chunks(doc)[3]
+    assert answer.indexed_text == ("VDAB - Klanttevredenheid opleidingen\n"
+                                   "1. In 2023 bevroeg het toenmalige Vlaams Subsidie-Agentschap 4.210 cursisten.\n"
+                                   "1. Hoeveel cursisten werden bevraagd?")
+
+
+ASKED = {"1": "1. Wie betaalt?", "2": "2. Hoeveel?", "4": "4. Hoe wordt het budget verdeeld?", "4a": "a) Per gemeente?",
+         "4b": "b) Per inwoner?", "4c": "c) Sinds wanneer?", "6": "6. Wie beslist?"}
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("1-2", "1. Wie betaalt? 2. Hoeveel?"),
+        ("4", "4. Hoe wordt het budget verdeeld? a) Per gemeente? b) Per inwoner? c) Sinds wanneer?"),
+        ("4b", "4. Hoe wordt het budget verdeeld? b) Per inwoner?"),
+        ("4b-c", "4. Hoe wordt het budget verdeeld? b) Per inwoner? c) Sinds wanneer?"),
+        ("6a", "6. Wie beslist?"),
+        ("3", ""),  # the question has no item 3
+        ("", ""),  # the text before the first item
+    ],
+)
+def test_answered_questions(label: str, expected: str) -> None:
+    assert answered_questions(label, ASKED) == expected
+
+
+def test_a_document_without_a_question_section_has_no_sub_questions() -> None:
+    doc = Document(id="r", text="1. Wie betaalt?\n\n1. De gemeente betaalt.", title="Premies")
+    assert [(c.section, c.item, c.asks) for c in split_into_chunks(doc)] == [("text", "1", ""), ("text", "1", "")]
 
 
 @pytest.mark.parametrize(

@@ -145,10 +145,10 @@ def test_an_answer_with_its_citations_and_bronnen(client: openai.OpenAI, corpus:
     assert answer.answered and [c.n for c in answer.citations] == [1, 2]
     assert content == (
         f"{answer.text}\n\nBronnen:\n"
-        "- [1] Kind en Gezin (K&G) - Klantentevredenheidsmeting (Kind en Gezin): \"Daarnaast start Kind en Gezin "
-        "ook met een proefproject in een aantal …\"\n"
-        "- [2] Kind en Gezin (K&G) - Klantentevredenheidsmeting (Kind en Gezin): \"Kind en Gezin heeft de keuze "
-        "gemaakt om geen ‘klassieke’ tevredenheidsmetingen uit …\"")
+        "- [1] Kind en Gezin (K&G) - Klantentevredenheidsmeting (Kind en Gezin): \"Kind en Gezin heeft de keuze "
+        "gemaakt om geen ‘klassieke’ tevredenheidsmetingen uit …\"\n"
+        "- [2] Kind en Gezin (K&G) - Klantentevredenheidsmeting (Kind en Gezin): \"Vooreerst willen we benadrukken "
+        "dat er bij Kind en Gezin nooit bespaard …\"")
     assert "[1]" in answer.text and "[2]" in answer.text
     assert (completion.object, completion.model, completion.choices[0].finish_reason,
             completion.choices[0].message.role) == ("chat.completion", "parlementaire-vragen", "stop", "assistant")

@@ -193,6 +193,37 @@ def test_question_chunks_keep_half_their_score(corpus_assistant: Assistant) -> N
     assert passages[0].chunk.section == "answer"
 
 
+PREMIES = """---
+id: premies
+title: "Steun voor woningen"
+---
+## Vraag
+
+1. Hoe worden de renovatiepremies uitbetaald?
+
+2. Hoe groot is het budget van de dienst?
+
+## Antwoord
+
+1. Via de gemeenten, elk kwartaal.
+
+2. Het budget van de dienst bedraagt 3 miljoen euro.
+"""
+
+
+def test_a_terse_answer_item_is_found_through_the_sub_question_it_replies_to(build_assistant, tmp_path) -> None:
+    (tmp_path / "premies.md").write_text(PREMIES, encoding="utf-8")
+    index = build_assistant([tmp_path / "premies.md"]).index
+    question = "Op welke manier worden renovatiepremies uitbetaald?"
+    # The answer item says none of the question's words: the sub-question it replies to does.
+    found = [(index.chunk(i).section, index.chunk(i).item)
+             for i, _ in index.search_bm25(index.analyzer.query_tokens(question), 10, None)]
+    assert found == [("question", "1"), ("answer", "1")]
+    passages = retrieve(index, question, 4)
+    assert [(p.chunk.section, p.chunk.item, p.chunk.text) for p in passages][0] == (
+        "answer", "1", "1. Via de gemeenten, elk kwartaal.")
+
+
 def test_ask_applies_the_filters_and_says_so(corpus_assistant: Assistant) -> None:
     answer = corpus_assistant.ask("Hoe tevreden zijn de ouders?", agencies=["kind en gezin"])
     assert {p.chunk.doc_id for p in answer.passages} == {"kg-klantentevredenheidsmeting"}

@@ -23,7 +23,7 @@ _NUMERIC = re.compile(r"^(?:[-+]?\d+(?:[.,]\d+)*%?|nvt|n\.v\.t\.)$", re.I)
 _TERMINAL = (".", ":", ";", "?", "!", ")", "”", "’")
 
 # Bump when the chunks of the same text change, so an index built by an older chunker is not mixed in.
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 
 # Where a paragraph too long for one chunk is cut, best first (regular expressions). A full stop ends a sentence only
 # when no lower-case word follows it: "Aphis spp. en Myzus persicae" and "o.a. de" are one sentence.
@@ -52,13 +52,39 @@ def split_into_chunks(doc: Document, chunk_size: int = 600, chunk_overlap: int =
         strip_whitespace=True,
     )
     chunks: list[Chunk] = []
+    asked: dict[str, str] = {}  # the question's items by label: "4" -> "4. Hoe wordt ... verdeeld?", "4b" -> "b) ..."
     for section in doc.sections or (Section("text", 0, len(doc.text)),):
         for label, start, end in split_items(doc.text, section.start, section.end):
+            if section.name == "question" and label:
+                asked[label] = clean_text(doc.text[start:end])
+            asks = answered_questions(label, asked) if section.name == "answer" else ""
             for span in _pack(doc.text, start, end, chunk_size, splitter):
                 text = clean_text(doc.text[span.start:span.end], keep_lines=span.table)
                 if text:
-                    chunks.append(_make_chunk(doc, section.name, label, span, text))
+                    chunks.append(_make_chunk(doc, section.name, label, span, text, asks))
     return chunks
+
+
+_LABEL = re.compile(r"(?P<first>\d+)(?:-(?P<last>\d+))?(?:(?P<sub>[a-z])(?:-(?P<sub_last>[a-z]))?)?")
+
+
+def answered_questions(label: str, asked: dict[str, str]) -> str:
+    """The question's items that an answer item labelled `label` replies to: "1-2" -> items 1 and 2 with their
+    lettered parts, "4c-e" -> item 4's lead ("4. Hoe wordt het budget verdeeld?") with 4c, 4d and 4e, for a
+    lettered part alone rarely says what it is about ("c) Hoeveel?"). "" when the label names no item of the
+    question. They are indexed with the answer item (Chunk.indexed_text)."""
+    found = _LABEL.fullmatch(label)
+    if not found:
+        return ""
+    numbers = range(int(found["first"]), int(found["last"] or found["first"]) + 1)
+    texts: list[str] = []
+    for number in numbers:
+        parts = sorted(key for key in asked if re.fullmatch(rf"{number}[a-z]", key))
+        if found["sub"]:
+            letters = range(ord(found["sub"]), ord(found["sub_last"] or found["sub"]) + 1)
+            parts = [key for key in parts if ord(key[-1]) in letters]
+        texts.extend(asked[key] for key in [str(number), *parts] if key in asked)
+    return " ".join(texts)
 
 
 def split_items(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
@@ -98,13 +124,13 @@ def chunk_id(doc_id: str, start: int, text: str) -> str:
     return f"{doc_id}#{digest}"
 
 
-def _make_chunk(doc: Document, section: str, label: str, span: _Span, text: str) -> Chunk:
+def _make_chunk(doc: Document, section: str, label: str, span: _Span, text: str, asks: str = "") -> Chunk:
     metadata = dict(doc.metadata)
     if span.table:
         metadata[TABLE] = True
     return Chunk(
         id=chunk_id(doc.id, span.start, text), doc_id=doc.id, text=text, start=span.start,
-        end=span.end, title=doc.title, section=section, item=label, metadata=metadata,
+        end=span.end, title=doc.title, section=section, item=label, metadata=metadata, asks=asks,
     )
 
 

@@ -21,7 +21,7 @@ from .lexical import State
 
 log = logging.getLogger(__name__)
 
-VERSION = 3  # bump when the cached state or the analysis that made it changes
+VERSION = 4  # bump when the cached state or the analysis that made it changes
 FOLDER = "bm25-cache"
 
 

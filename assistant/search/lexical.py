@@ -37,8 +37,9 @@ class DocumentBM25:
 
     @classmethod
     def from_chunks(cls, chunks: Sequence[Chunk], tokens: Sequence[list[str]], analyzer: Analyzer) -> DocumentBM25:
-        """From the chunks in document order and the tokens of their indexed text (the title's tokens, then
-        the text's: the analyzer tokenises word by word), so no text is tokenised twice."""
+        """From the chunks in document order and the tokens of their indexed text (the title's tokens, the
+        text's, then those of the sub-questions an answer item replies to: the analyzer tokenises word by word),
+        so no text is tokenised twice. The sub-questions are left out: the document's question chunks hold them."""
         documents: dict[str, list[str]] = {}
         title_length: dict[str, int] = {}
         for chunk, toks in zip(chunks, tokens):
@@ -47,6 +48,8 @@ class DocumentBM25:
                 if chunk.title not in title_length:
                     title_length[chunk.title] = len(analyzer.tokens(chunk.title))
                 skip = title_length[chunk.title]
+            if chunk.asks:
+                toks = toks[:len(toks) - len(analyzer.tokens(chunk.asks))]
             document = documents.get(chunk.doc_id)
             if document is None:
                 documents[chunk.doc_id] = list(toks)

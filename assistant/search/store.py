@@ -31,7 +31,7 @@ FORMAT = 1  # bump when the stored layout changes
 # Rows a `get` reads at once: Chroma reads the metadata of all the rows it returns in one SQL statement, and
 # at 100k chunks that statement has more variables than SQLite allows ("too many SQL variables").
 GET_PAGE = 10_000
-CHUNK_FIELDS = {"doc_id", "title", "section", "item", "start", "end"}  # a Chunk's own, the rest is metadata
+CHUNK_FIELDS = {"doc_id", "title", "section", "item", "start", "end", "asks"}  # a Chunk's own, the rest is metadata
 
 # How many neighbours the vector search keeps in view. Chroma's default, 100, gave a different top 40 in 10 of 40
 # questions from one process to the next on the archive set (1,809 chunks), and so different answers; at 500 all
@@ -188,6 +188,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     meta = {k: v for k, v in chunk.metadata.items() if not k.startswith("_")}
     meta.update(doc_id=chunk.doc_id, title=chunk.title, section=chunk.section, item=chunk.item,
                 start=chunk.start, end=chunk.end)
+    if chunk.asks:
+        meta["asks"] = chunk.asks
     return meta
 
 
@@ -198,7 +200,7 @@ def to_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
     return Chunk(id=chunk_id, doc_id=str(fields.get("doc_id", "")), text=text,
                  start=int(fields.get("start", 0)), end=int(fields.get("end", 0)),
                  title=str(fields.get("title", "")), section=str(fields.get("section", "text")),
-                 item=str(fields.get("item", "")), metadata=meta)
+                 item=str(fields.get("item", "")), metadata=meta, asks=str(fields.get("asks", "")))
 
 
 def to_document(doc_id: str, text: str, stored: Any) -> Document:
