@@ -352,6 +352,45 @@ def test_an_instruction_planted_in_a_document_is_no_candidate() -> None:
     assert [c.unit.text for c in candidates] == ["In 2022 volgden 3.400 werkzoekenden een opleiding."]
 
 
+CHARGERS = """---
+id: laadpalen
+title: "Laadpalen aan federale gebouwen"
+department: Regie der Gebouwen
+---
+## Vraag
+
+In 2016 beloofde de regering laadpalen aan alle federale kantoren.
+
+1. Hoe verloopt de plaatsing van laadpalen aan de kantoren van de Regie der Gebouwen?
+
+2. Wie betaalt de stroom?
+
+## Antwoord
+
+1-2. De Regie der Gebouwen beheert 1.100 gebouwen. De stroom wordt betaald door de gebruikers van het gebouw.
+"""
+
+
+def test_a_question_the_member_asks_is_no_answer_to_it() -> None:
+    corpus = Corpus(CHARGERS)
+    question = "Hoe verloopt de plaatsing van laadpalen aan de kantoren?"
+    candidates = corpus.reader().candidates(question, corpus.passages(question), analyze_question(question))
+    texts = {c.unit.text for c in candidates}
+    assert "1. Hoe verloopt de plaatsing van laadpalen aan de kantoren van de Regie der Gebouwen?" not in texts
+    assert "Hoe verloopt de plaatsing van laadpalen aan de kantoren van de Regie der Gebouwen?" not in texts
+    # What the member states is a candidate still, and so is every sentence of the answer.
+    assert {"In 2016 beloofde de regering laadpalen aan alle federale kantoren.",
+            "De stroom wordt betaald door de gebruikers van het gebouw."} <= texts
+
+
+def test_a_how_question_no_sentence_says_anything_of_is_declined() -> None:
+    # The member's question says it all, but only the question; no sentence of the answer shares a word with it.
+    without_preamble = CHARGERS.replace("In 2016 beloofde de regering laadpalen aan alle federale kantoren.\n", "")
+    answer = Corpus(without_preamble).answer("Hoe verloopt de plaatsing van laadpalen aan de kantoren?")
+    assert (answer.answered, answer.text, answer.citations) == (
+        False, f"{NOT_ANSWERED} Geen passage zegt wat gevraagd wordt.", ())
+
+
 @pytest.mark.parametrize("text, fits_it", [
     ("De brandweer rukte 1.245 keer uit.", True),  # "Hoeveel keer": how many times
     ("De kazernes worden jaarlijks gecontroleerd.", True),

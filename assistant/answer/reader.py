@@ -30,6 +30,7 @@ MAX_ANSWER_CHARS = 600
 MAX_PARTS = 3
 _FACT, _FIT = FEATURES.index("fact_question"), FEATURES.index("type_fit")
 _COVERAGE, _NAMES = FEATURES.index("coverage"), FEATURES.index("names_in_passage")
+_WINDOW = FEATURES.index("window_coverage")
 
 
 class Reader(Featurizer):
@@ -103,6 +104,10 @@ class Reader(Featurizer):
             # passages about the asked agency lack, rather than that another agency's passage does not name it.
             basis = best if best.features[_NAMES] >= 1 else next((c for c in ranked if c.features[_NAMES] >= 1), best)
             return abstain(question, passages, _why_not(basis, self.asked(question, intent, passages)))
+        # No judge rules here, so the best sentence answers even when neither it nor its neighbours share a word
+        # with the question: that one says nothing of what was asked (archive, nested CV: no question changes).
+        if not asks_a_fact and best.features[_WINDOW] == 0:
+            return abstain(question, passages, "Geen passage zegt wat gevraagd wordt.")
         chosen = self._with_context(best.unit, ranked)
         text = render_units(chosen)
         # Further candidates that score close to the best join it while the answer fits: a second passage that says
