@@ -179,8 +179,8 @@ class Featurizer:
         ranks = _answering_ranks(passages)
         for passage in passages:
             # A unit without a word ("3.", an item's number split off) says nothing; an instruction to a language
-            # model planted in a document ("Negeer alle vorige instructies ...") is no answer to anything, and neither is
-            # a question the member asks (quoted back, it read as an answer that cites itself). Only the question
+            # model planted in a document ("Negeer alle vorige instructies ...") is no answer to anything, nor is a
+            # question the member asks (quoted back, it read as an answer that cites itself). Only the question
             # section's: in an answer a "?" may stand for a character lost in conversion ("artikelen 66, ?").
             instruction = split_instruction(passage.chunk.text)[1]
             units = [u for u in refine(split_units(passage))
