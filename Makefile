@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test eval fit lint clean dictionary
+.PHONY: install run test eval archive-check fit lint clean dictionary
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (torch 2.13.0 CPU is built for it)"; exit 1; }
@@ -44,6 +44,16 @@ eval: install
 	python3 -c "import json,sys;[print(json.loads(l)['question']) for l in open('data/seed-check.jsonl') if l.strip()]" \
 	  | $(PY) -m assistant ask --json > /tmp/seed-check-answers.jsonl
 	python3 ../shared/eval/score.py data/seed-check.jsonl /tmp/seed-check-answers.jsonl | tail -1
+
+# The project's own archive check set (data/archive-check.jsonl: 180 questions, 48 traps, on 300 dekamer answers
+# outside the development and training sets, never trained on), scored end to end on an index of those answers.
+CHECK_INDEX ?= /tmp/archive-check-index
+archive-check: install
+	$(PY) data/records.py data/archive-check-records.txt > $(CHECK_INDEX).jsonl
+	$(PY) -m assistant ingest $(CHECK_INDEX).jsonl --index $(CHECK_INDEX) --quiet >/dev/null
+	python3 -c "import json,sys;[print(json.loads(l)['question']) for l in open('data/archive-check.jsonl') if l.strip()]" \
+	  | $(PY) -m assistant ask --json --index $(CHECK_INDEX) > /tmp/archive-check-answers.jsonl
+	python3 ../shared/eval/score.py data/archive-check.jsonl /tmp/archive-check-answers.jsonl --max-chars 600 | tail -1
 
 # Refit the reader (assistant/answer/reader_model.json): nested cross-validation on the archive development set,
 # with the project's own training questions (data/archive-train*.jsonl, each on 300 other dekamer answers) in every

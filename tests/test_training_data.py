@@ -1,5 +1,6 @@
-"""The project's own training questions (data/archive-train.jsonl, archive-train-2.jsonl): well formed, each answer
-stated in its record, and on records outside the archive development set and the other training set."""
+"""The project's own archive questions (data/archive-train.jsonl, archive-train-2.jsonl to train on, archive-check.jsonl
+to check with): well formed, each answer stated in its record, and on records outside the archive development set and
+each other's."""
 from __future__ import annotations
 
 import json
@@ -15,7 +16,8 @@ SHARED = Path(__file__).parent.parent.parent / "shared"
 KINDS = {"number", "amount", "percentage", "date", "name", "list", "yesno", "why", "how", "trap"}
 
 
-SETS = [("archive-train.jsonl", "archive-train-records.txt"), ("archive-train-2.jsonl", "archive-train-2-records.txt")]
+SETS = [("archive-train.jsonl", "archive-train-records.txt"), ("archive-train-2.jsonl", "archive-train-2-records.txt"),
+        ("archive-check.jsonl", "archive-check-records.txt")]
 
 
 def _questions(name: str) -> list[dict]:
@@ -44,7 +46,8 @@ def test_the_questions_are_well_formed(questions_file: str, ids_file: str) -> No
 
 
 def test_the_sets_share_no_record_and_no_question() -> None:
-    assert not _ids(SETS[0][1]) & _ids(SETS[1][1])
+    records = [_ids(ids_file) for _, ids_file in SETS]
+    assert all(not a & b for i, a in enumerate(records) for b in records[i + 1:])
     ids = [q["id"] for name, _ in SETS for q in _questions(name)]
     assert len(set(ids)) == len(ids)
 
