@@ -52,6 +52,12 @@ def test_what_the_question_wants(question: str, wants: str) -> None:
     ("Compare how VDAB and De Lijn reach their customers.", ["VDAB", "De Lijn"]),
     ("Vergelijk hoe AWV en Kind en Gezin meten.", ["AWV", "Kind en Gezin"]),
     ("What does the Department of Work and Social Economy measure?", ["Department of Work and Social Economy"]),
+    # A later sentence's first word is capitalised anyway, unless it is an acronym; "o.a." and an initial end none.
+    ("Hoe meten de diensten de wachttijden? Vergelijk.", []),
+    ("Geef cijfers. Hoeveel treinen reden er naar Brussel?", ["Brussel"]),
+    ("Hoeveel treinen reden er in 2016? NMBS meldde een daling.", ["NMBS"]),
+    ("Welke maatregelen nam o.a. De Lijn?", ["De Lijn"]),
+    ("Wat zei J. Peeters over de wachttijden?", ["J. Peeters"]),
 ])
 def test_named_entities(question: str, names: list[str]) -> None:
     assert named_entities(question) == names

@@ -55,6 +55,7 @@ _NAME_TOKEN = r"[A-ZÀ-Ý][\w&'.-]*"
 _CONNECTOR = r"(?:\s+(?:en|of|van|voor|de|het|der|den|the|and|of|for|&)(?=\s+[A-ZÀ-Ý]))*"
 _NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:{_CONNECTOR}\s+{_NAME_TOKEN})*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z][A-Za-z&]*$")
+_SENTENCE_BREAK = re.compile(r"[?!]\s+|(?<![A-Z])(?<!\b[a-z])\.\s+")  # not after an initial or "o.a."
 _INITIALS = re.compile(r"[A-Z]{3,6}")  # an acronym that may stand for a name given in full
 # A word of a name this long or longer counts as said when spelled one letter otherwise; shorter words are too
 # close to one another ("Gent", "Genk").
@@ -155,13 +156,17 @@ def counted_noun(question: str) -> str:
 
 def named_entities(question: str) -> list[str]:
     """Quoted names, acronyms and runs of capitalised words ("De Lijn", "Kind en Gezin", "VDAB"),
-    without the question's first word unless it starts a longer name."""
+    without the question's first word unless it starts a longer name. A later sentence's first word is
+    capitalised anyway too ("Hoe meten ze het? Vergelijk."), unless it is an acronym."""
     found: list[str] = [m.group(1).strip() for m in _QUOTED.finditer(question)]
     unquoted = _QUOTED.sub(" ", question)
     opening = len(unquoted) - len(unquoted.lstrip())  # where the question's first word starts
+    later = {m.end() for m in _SENTENCE_BREAK.finditer(unquoted)}
     for match in _NAME_RUN.finditer(unquoted):
         tokens = match.group(0).rstrip(".'-").split()
-        if match.start() == opening:
+        if match.start() in later and _ACRONYM.match(tokens[0]):
+            pass  # "... in 2016? NMBS meldt ...": the acronym is a name all the same
+        elif match.start() == opening or match.start() in later:
             if len(tokens) == 1:
                 continue  # a question's first word is capitalised anyway
             # "Werkt het Agentschap X": the capitalised opening word may be a verb; the rest still names.
