@@ -156,6 +156,10 @@ def test_a_period_after_an_abbreviation_ends_no_sentence(text: str, sentences: l
     ("Hoeveel vluchtelingen had Gent opgevangen?", False),
     # A Dutch question that quotes an English title stays Dutch.
     ("Sinds wanneer bestaat de campagne Love the Planet?", False),
+    # A function word between two capitalised words belongs to a name and counts for neither language.
+    ("Sinds wanneer loopt Feed the Cities?", False),
+    ("Wie organiseert Ask the Citizens?", False),
+    ("What does the Department of Work and Social Economy measure?", True),
 ])
 def test_the_language_of_a_question(question: str, english: bool) -> None:
     assert is_english(question) is english

@@ -104,8 +104,11 @@ def is_english(text: str) -> bool:
     """More English than Dutch function words ("the", "which", "did" against "de", "welke", "het"); on a tie
     ("How many ... had ..."), more words English than Dutch by simplemma's word lists. The lists alone take
     a Dutch question that quotes an English name ("Ask the Citizens") for English, the function words alone
-    miss a question with few of them."""
-    tokens = words(text)
+    miss a question with few of them. A function word between two capitalised words belongs to a name and
+    counts for neither: "Sinds wanneer bestaat Meet the Parents?" is Dutch."""
+    raw = _TOKEN.findall(text)
+    tokens = [fold(t) for i, t in enumerate(raw)
+              if not (0 < i < len(raw) - 1 and t.islower() and raw[i - 1][:1].isupper() and raw[i + 1][:1].isupper())]
     english = sum(t in _ENGLISH_ONLY for t in tokens)
     dutch = sum(t in _DUTCH_ONLY for t in tokens)
     if english != dutch or not english:
