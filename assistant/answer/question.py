@@ -164,9 +164,10 @@ def named_entities(question: str) -> list[str]:
     later = {m.end() for m in _SENTENCE_BREAK.finditer(unquoted)}
     for match in _NAME_RUN.finditer(unquoted):
         tokens = match.group(0).rstrip(".'-").split()
-        if match.start() in later and _ACRONYM.match(tokens[0]):
-            pass  # "... in 2016? NMBS meldt ...": the acronym is a name all the same
-        elif match.start() == opening or match.start() in later:
+        # A sentence's capitalised first word names nothing by that, unless it is an acronym ("... in 2016? NMBS
+        # meldt ...": a name all the same; the question's own first word is skipped as it always was).
+        starts_sentence = match.start() == opening or (match.start() in later and not _ACRONYM.match(tokens[0]))
+        if starts_sentence:
             if len(tokens) == 1:
                 continue  # a question's first word is capitalised anyway
             # "Werkt het Agentschap X": the capitalised opening word may be a verb; the rest still names.
