@@ -352,6 +352,20 @@ def test_an_instruction_planted_in_a_document_is_no_candidate() -> None:
     assert [c.unit.text for c in candidates] == ["In 2022 volgden 3.400 werkzoekenden een opleiding."]
 
 
+@pytest.mark.parametrize("question", ["Hoeveel kostte het? Geef een bedrag.", "How much did it cost?",
+                                      "Wat was het budget?"])
+def test_a_question_that_says_nothing_of_what_it_is_about_is_declined(corpus: Corpus, question: str) -> None:
+    # Any figure of any passage would do for it: the fietsen's 185.000 euro as well as anything else.
+    answer = corpus.answer(question)
+    assert (answer.answered, answer.text, answer.citations) == (
+        False, f"{NOT_ANSWERED} De vraag zegt niet waarover ze gaat: noem het onderwerp.", ())
+
+
+def test_a_question_with_a_subject_beside_its_kind_of_answer_is_read(corpus: Corpus) -> None:
+    answer = corpus.answer("Voor welk bedrag kocht de federale overheid in 2016 dienstfietsen aan?")
+    assert answer.answered and "185.000 euro" in answer.text
+
+
 CHARGERS = """---
 id: laadpalen
 title: "Laadpalen aan federale gebouwen"

@@ -44,7 +44,7 @@ _YES_NO_OPENERS = {"is", "zijn", "was", "waren", "wordt", "worden", "werd", "wer
                    "bestaan", "gaat", "komt", "are", "does", "do", "did", "can", "could", "will", "would",
                    "has", "have", "should", "may", "must"}
 # Verbs that open an order rather than a question: "Geef het aantal ...", "Noem de ...".
-_ORDERS = {"geef", "noem", "vergelijk", "som", "beschrijf", "leg", "licht", "schets", "give", "name", "list", "compare",
+ORDERS = {"geef", "noem", "vergelijk", "som", "beschrijf", "leg", "licht", "schets", "give", "name", "list", "compare",
            "describe", "explain", "state", "tell"}
 _WHY = re.compile(r"\b(waarom|om welke reden|why|for what reason)\b", re.I)
 _HOW = re.compile(r"^\s*(hoe|how|op welke (wijze|manier)|in what way)\b(?!\s+(veel|many|much|lang|long|groot))",
@@ -114,7 +114,7 @@ def answer_kind(question: str, intent: Intent) -> str:
     if _WHY.search(question):
         return "why"
     first = words(question)[:1]
-    if question.rstrip().endswith("?") and first and first[0] not in _ORDERS and not INTERROGATIVE.search(question):
+    if question.rstrip().endswith("?") and first and first[0] not in ORDERS and not INTERROGATIVE.search(question):
         return "yesno"  # a question without a word that asks: "Horen de kosten ... thuis in ...?" asks no amount
     if intent.wants == "amount":
         return "amount"

@@ -124,6 +124,14 @@ def items_asked(question: str) -> int:
     return 0
 
 
+def subject_of(question: str) -> str:
+    """The question without the words that say what kind of answer it wants ("Hoeveel kost", "how much", "in welk
+    jaar", "hoe vaak"): what is left says what it is about, if anything."""
+    for kind in (_AMOUNT, _NUMBER, _DATE, _FREQUENCY):
+        question = kind.sub(" ", question)
+    return question
+
+
 def head_noun(question: str) -> str:
     """The word a "Welke X ...?" question asks for, unless X is an agency or a stop word."""
     match = _HEAD.search(question)

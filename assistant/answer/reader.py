@@ -18,11 +18,11 @@ from ..search.text import Analyzer, is_english
 from ..types import Answer, Passage
 from .agencies import AgencyAnswerer
 from .units import Unit, abstain, answer_from, render_units
-from .facts import context_of, is_proper_name, mentions, other_name
+from .facts import LIGHT_VERBS, ORDERS, context_of, is_proper_name, mentions, other_name
 from .features import Asked, Candidate, Featurizer
 from .citations import strip_citations
 from .model import FEATURES, JUDGE_FEATURES, Linear, Model
-from .question import Intent, analyze_question
+from .question import Intent, analyze_question, subject_of
 
 # A fact answer fits in this many characters: the sentence that answers, not the passage around it.
 MAX_ANSWER_CHARS = 600
@@ -136,7 +136,12 @@ class Reader(Featurizer):
         return answer_from(question, passages, text, chosen)
 
     def gate(self, question: str, passages: list[Passage], intent: Intent) -> Answer | None:
-        """Decline before scoring when the question names someone or something no passage mentions."""
+        """Decline before scoring when the question says nothing of what it is about ("Hoeveel kost het?", asked
+        on its own: any figure of any passage would do), or names someone or something no passage mentions."""
+        about = [w for w in self.analyzer.content_words(subject_of(question))
+                 if w not in LIGHT_VERBS and w not in ORDERS]
+        if not about and self.analyzer.content_words(question):
+            return abstain(question, passages, "De vraag zegt niet waarover ze gaat: noem het onderwerp.")
         if is_english(question):
             return None  # an English question names places and bodies in English; the passages say them in Dutch
         def said(name: str) -> bool:
