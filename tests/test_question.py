@@ -58,6 +58,9 @@ def test_what_the_question_wants(question: str, wants: str) -> None:
     ("Hoeveel treinen reden er in 2016? NMBS meldde een daling.", ["NMBS"]),
     ("Welke maatregelen nam o.a. De Lijn?", ["De Lijn"]),
     ("Wat zei J. Peeters over de wachttijden?", ["J. Peeters"]),
+    # Written in capitals, the capitals name nothing; a quoted name still does.
+    ("HOE MEET DE VDAB DE WACHTTIJDEN?", []),
+    ("WIE ORGANISEERT 'ASK THE CITIZENS'?", ["ASK THE CITIZENS"]),
 ])
 def test_named_entities(question: str, names: list[str]) -> None:
     assert named_entities(question) == names

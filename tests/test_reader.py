@@ -414,6 +414,18 @@ def test_how_many_times_is_answered_by_a_count_of_times_or_a_frequency(text: str
     assert fits("frequency", text) == float(fits_it)
 
 
+@pytest.mark.parametrize(("question", "names"), [
+    ("Hoeveel controles deed de RSZ in Gent?", ["RSZ", "Gent"]),
+    # A later sentence's first word is capitalised anyway, unless it is an acronym.
+    ("Hoeveel controles waren er in Gent? Vergelijk.", ["Gent"]),
+    ("Hoeveel controles waren er? RSZ meldde een daling.", ["RSZ"]),
+    # Written in capitals, the capitals name nothing.
+    ("HOEVEEL CONTROLES DEED DE RSZ IN GENT?", []),
+])
+def test_the_names_a_question_is_about(question: str, names: list[str]) -> None:
+    assert place_and_names(question, analyze_question(question)) == names
+
+
 def test_a_name_with_another_in_brackets_is_mentioned_by_either() -> None:
     assert mentions("ONSS (RSZ)", "de RSZ telde 412 controles")
     assert not mentions("ONSS (RSZ)", "de RVA telde 412 controles")
