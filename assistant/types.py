@@ -78,8 +78,8 @@ class Chunk(_Agency):
     def indexed_text(self) -> str:
         """What is embedded and BM25-indexed: the title first, so the chunk is findable out of context, and after
         the text the sub-questions it answers, which say in the asker's words what a terse answer item is about
-        ("2. Via de gemeenten." answers "2. Hoe worden de premies uitbetaald?"). They come
-        last, so that where the embedding model cuts a long input it cuts them, not the answer."""
+        ("2. Via de gemeenten." answers "2. Hoe worden de premies uitbetaald?"). They come last, so that where the
+        embedding model cuts a long input it cuts them, not the answer."""
         return "\n".join(part for part in (self.title, self.text, self.asks) if part)
 
 

@@ -11,7 +11,7 @@ from ..dates import DUTCH_MONTHS, ENGLISH_MONTHS, month_pattern
 from ..search.text import fold, words
 from ..types import Passage
 from .units import Unit
-from .question import INTERROGATIVE, SENTENCE_BREAK, Intent, name_is_mentioned
+from .question import INTERROGATIVE, Intent, in_capitals, is_acronym, later_sentences, name_is_mentioned
 
 # "12 interne “Heerlijk Helder” leerinitiatieven": the counted word may follow its number by four words.
 COUNT_WINDOW = 4
@@ -211,12 +211,12 @@ def place_and_names(question: str, intent: Intent) -> list[str]:
     """The names a question is about, one word each ("Vlaanderen", "RIZIV", "Waalse"), the generic ones too:
     an answer about Belgium as a whole does not say what Flanders spent."""
     out: list[str] = []
-    cased = bool(re.search(r"[a-zà-ÿ]", question))  # in a question written in capitals, capitals name nothing
-    later = {m.end() for m in SENTENCE_BREAK.finditer(question)}
+    cased = not in_capitals(question)  # in a question written in capitals, capitals name nothing
+    later = later_sentences(question)
     for i, match in enumerate(re.finditer(r"[\w&'-]+", question)):
         token = match.group(0)
         # A sentence's first word is capitalised anyway ("... meten? Vergelijk."), unless it is an acronym.
-        opens = i == 0 or (match.start() in later and not token.isupper())
+        opens = i == 0 or (match.start() in later and not is_acronym(token))
         if opens or not cased or token.endswith("-") or len(token) < 2:
             continue
         if token[0].isupper() and not token.isdigit():

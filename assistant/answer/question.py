@@ -55,7 +55,7 @@ _NAME_TOKEN = r"[A-ZÀ-Ý][\w&'.-]*"
 _CONNECTOR = r"(?:\s+(?:en|of|van|voor|de|het|der|den|the|and|of|for|&)(?=\s+[A-ZÀ-Ý]))*"
 _NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:{_CONNECTOR}\s+{_NAME_TOKEN})*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z][A-Za-z&]*$")
-SENTENCE_BREAK = re.compile(r"[?!]\s+|(?<![A-Z])(?<!\b[a-z])\.\s+")  # not after an initial or "o.a."
+_SENTENCE_BREAK = re.compile(r"[?!]\s+|(?<![A-Z])(?<!\b[a-z])\.\s+")  # not after an initial or "o.a."
 _INITIALS = re.compile(r"[A-Z]{3,6}")  # an acronym that may stand for a name given in full
 # A word of a name this long or longer counts as said when spelled one letter otherwise; shorter words are too
 # close to one another ("Gent", "Genk").
@@ -162,6 +162,17 @@ def counted_noun(question: str) -> str:
     return " ".join(counted)
 
 
+def later_sentences(text: str) -> set[int]:
+    """Where each sentence after the first starts ("Hoe meten ze het? Vergelijk."): its first word is capitalised
+    anyway, so only an acronym there names something by its capitals."""
+    return {m.end() for m in _SENTENCE_BREAK.finditer(text)}
+
+
+def in_capitals(text: str) -> bool:
+    """Written in capitals ("HOE MEET ABB DE TEVREDENHEID?"), so its capitals name nothing."""
+    return not re.search(r"[a-zà-ÿ]", text)
+
+
 def named_entities(question: str) -> list[str]:
     """Quoted names, acronyms and runs of capitalised words ("De Lijn", "Kind en Gezin", "VDAB"),
     without the question's first word unless it starts a longer name. A later sentence's first word is
@@ -169,15 +180,15 @@ def named_entities(question: str) -> list[str]:
     only has its quoted names."""
     found: list[str] = [m.group(1).strip() for m in _QUOTED.finditer(question)]
     unquoted = _QUOTED.sub(" ", question)
-    if not re.search(r"[a-zà-ÿ]", unquoted):
-        return found  # "HOE MEET ABB DE TEVREDENHEID?": written in capitals, its capitals name nothing
+    if in_capitals(unquoted):
+        return found
     opening = len(unquoted) - len(unquoted.lstrip())  # where the question's first word starts
-    later = {m.end() for m in SENTENCE_BREAK.finditer(unquoted)}
+    later = later_sentences(unquoted)
     for match in _NAME_RUN.finditer(unquoted):
         tokens = match.group(0).rstrip(".'-").split()
-        # A sentence's capitalised first word names nothing by that, unless it is an acronym ("... in 2016? NMBS
-        # meldt ...": a name all the same; the question's own first word is skipped as it always was).
-        starts_sentence = match.start() == opening or (match.start() in later and not _ACRONYM.match(tokens[0]))
+        # The question's own first word is skipped as it always was; a later sentence's unless it is an acronym
+        # ("... in 2016? NMBS meldt ...").
+        starts_sentence = match.start() == opening or (match.start() in later and not is_acronym(tokens[0]))
         if starts_sentence:
             if len(tokens) == 1:
                 continue  # a question's first word is capitalised anyway

@@ -38,18 +38,21 @@ class DocumentBM25:
     @classmethod
     def from_chunks(cls, chunks: Sequence[Chunk], tokens: Sequence[list[str]], analyzer: Analyzer) -> DocumentBM25:
         """From the chunks in document order and the tokens of their indexed text (the title's tokens, the
-        text's, then those of the sub-questions an answer item replies to: the analyzer tokenises word by word),
-        so no text is tokenised twice. The sub-questions are left out: the document's question chunks hold them."""
+        text's, then those of the sub-questions an answer item replies to: the analyzer tokenises word by word), so
+        no chunk's text is tokenised again; only each distinct title and set of sub-questions is, to know how many
+        tokens to leave out. The sub-questions are left out: the document's question chunks hold them."""
         documents: dict[str, list[str]] = {}
-        title_length: dict[str, int] = {}
+        lengths: dict[str, int] = {}  # tokens of a title or of an item's sub-questions: many chunks share one
+
+        def length(text: str) -> int:
+            if text not in lengths:
+                lengths[text] = len(analyzer.tokens(text))
+            return lengths[text]
+
         for chunk, toks in zip(chunks, tokens):
-            skip = 0
-            if chunk.title:
-                if chunk.title not in title_length:
-                    title_length[chunk.title] = len(analyzer.tokens(chunk.title))
-                skip = title_length[chunk.title]
+            skip = length(chunk.title) if chunk.title else 0
             if chunk.asks:
-                toks = toks[:len(toks) - len(analyzer.tokens(chunk.asks))]
+                toks = toks[:len(toks) - length(chunk.asks)]
             document = documents.get(chunk.doc_id)
             if document is None:
                 documents[chunk.doc_id] = list(toks)

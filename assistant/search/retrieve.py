@@ -97,8 +97,8 @@ def per_agency(index: Index, question: str, per: int, filters: Filters = Filters
     out: dict[str, list[Passage]] = {}
     for agency in agencies:
         hits = by_agency.get(agency, [])
-        found = retrieve(index, question, per, Filters((agency,), filters.doc_ids), vector=vector,
-                         vector_hits=hits if len(hits) >= candidates else None)
+        found = retrieve(index, question, per, Filters((agency,), filters.doc_ids), candidates=candidates,
+                         vector=vector, vector_hits=hits if len(hits) >= candidates else None)
         if found:
             out[agency] = found
     return out
